@@ -1,0 +1,248 @@
+"""The optimizer contract, ``apply_updates``, ``chain`` and the tree helpers every optimizer uses.
+
+An optimizer is a pair of pure functions (the same protocol as optax's ``GradientTransformation``,
+on purpose, so jaxnn optimizers go into ``optax.chain`` and optax transforms into
+:func:`chain`):
+
+    state = opt.init(params)
+    updates, state = opt.update(grads, state, params=None)
+    params = apply_updates(params, updates)           # params + updates, leaf by leaf
+
+``updates`` are deltas to *add*: the minus sign and the learning rate live inside ``update``.
+Every state carries an int32 step ``count`` that saturates at 2**31 - 1 instead of wrapping.
+A learning-rate schedule is called with the count *before* the increment (0 on the first update).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+__all__ = [
+    "Optimizer",
+    "EmptyState",
+    "apply_updates",
+    "chain",
+    "identity",
+    "safe_increment",
+    "check_tree_match",
+    "check_float_params",
+    "tree_zeros_like",
+    "tree_full_like",
+    "tree_bias_correction",
+    "scale_by_learning_rate",
+]
+
+Params = Any
+Updates = Any
+State = Any
+Schedule = Callable[[jax.Array], jax.Array]
+ScalarOrSchedule = float | jax.Array | Schedule
+
+
+class Optimizer(NamedTuple):
+    """A pair ``(init, update)`` of pure functions.
+
+    Attributes:
+        init: ``init(params) -> state``.
+        update: ``update(grads, state, params=None, **extra) -> (updates, new_state)``; extra
+            keyword arguments are accepted and ignored (optax's "extra args" form).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from jaxnn import optim
+        >>> opt = optim.sgd(0.1)
+        >>> params = {"w": jnp.array([1.0, -2.0])}
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update({"w": jnp.array([1.0, 1.0])}, state)
+        >>> optim.apply_updates(params, updates)
+        {'w': Array([ 0.9, -2.1], dtype=float32)}
+    """
+
+    init: Callable[[Params], State]
+    update: Callable[..., tuple[Updates, State]]
+
+
+class EmptyState(NamedTuple):
+    """The state of a stateless transform."""
+
+
+def safe_increment(count: jax.Array) -> jax.Array:
+    """``count + 1``, or ``count`` when it is already the dtype's maximum (no wrap-around).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> safe_increment(jnp.asarray(2**31 - 1, jnp.int32))
+        Array(2147483647, dtype=int32)
+    """
+    count = jnp.asarray(count)
+    max_value = jnp.array(jnp.iinfo(count.dtype).max, count.dtype)
+    return jnp.where(count < max_value, count + jnp.array(1, count.dtype), max_value)
+
+
+def _structure(tree: Any) -> str:
+    text = str(jax.tree.structure(tree))
+    return text if len(text) <= 400 else text[:400] + "..."
+
+
+def check_tree_match(
+    tree: Any, reference: Any, name: str = "grads", reference_name: str = "params"
+) -> None:
+    """Raises ``TypeError`` naming both structures when two pytrees differ in structure.
+
+    ``None`` leaves count as empty subtrees on both sides (as in ``jax.tree``).
+    """
+    if jax.tree.structure(tree) != jax.tree.structure(reference):
+        raise TypeError(
+            f"`{name}` must have the same tree structure as `{reference_name}`.\n"
+            f"  {name}: {_structure(tree)}\n  {reference_name}: {_structure(reference)}\n"
+            f"Compute {name} with jax.grad of a loss of exactly these {reference_name}, and call "
+            "init() with the same tree you update."
+        )
+
+
+def check_float_params(params: Any, name: str = "params") -> None:
+    """Raises ``TypeError`` when a leaf of ``params`` is not a floating-point array."""
+    for path, leaf in jax.tree_util.tree_flatten_with_path(params)[0]:
+        dtype = jnp.result_type(leaf)
+        if not jnp.issubdtype(dtype, jnp.inexact):
+            where = jax.tree_util.keystr(path) or "(root)"
+            raise TypeError(
+                f"`{name}` leaf {where} has dtype {dtype}; optimizers need floating-point "
+                "parameters. Cast them first, e.g. "
+                "params = jax.tree.map(lambda p: p.astype(jnp.float32), params)."
+            )
+
+
+def tree_zeros_like(tree: Any) -> Any:
+    """Zeros shaped like each leaf of ``tree`` (``None`` leaves stay ``None``)."""
+    return jax.tree.map(jnp.zeros_like, tree)
+
+
+def tree_full_like(tree: Any, value: Any) -> Any:
+    """``value`` broadcast to each leaf's shape and dtype."""
+    return jax.tree.map(lambda x: jnp.full_like(x, value), tree)
+
+
+def tree_bias_correction(moment: Any, decay: Any, count: jax.Array) -> Any:
+    """``m / (1 - decay**count)`` leaf by leaf.
+
+    The factor is computed in float32 (float64 with x64) *before* the cast to each moment's
+    dtype, so a bf16 moment never sees ``decay**count`` rounded to 1 (a division by zero).
+    """
+    correction = 1 - decay**count
+    return jax.tree.map(lambda t: t / correction.astype(t.dtype), moment)
+
+
+def scale_by_learning_rate(
+    updates: Updates, learning_rate: ScalarOrSchedule, count: jax.Array
+) -> Updates:
+    """``-learning_rate(count) * u`` leaf by leaf (the descent step; count before increment).
+
+    A constant learning rate multiplies as given (a Python float keeps each leaf's dtype); a
+    schedule's value is cast to each leaf's dtype first, as optax does.
+    """
+    if callable(learning_rate):
+        step = -1 * learning_rate(count)
+        return jax.tree.map(lambda g: jnp.array(step, dtype=g.dtype) * g, updates)
+    step = -1 * learning_rate
+    return jax.tree.map(lambda g: step * g, updates)
+
+
+def identity() -> Optimizer:
+    """A transform that returns the gradients unchanged (useful in :func:`chain`).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> identity().update(jnp.ones(2), identity().init(jnp.ones(2)))[0]
+        Array([1., 1.], dtype=float32)
+    """
+
+    def init(params):
+        del params
+        return EmptyState()
+
+    def update(grads, state, params=None, **extra):
+        del params, extra
+        return grads, state
+
+    return Optimizer(init, update)
+
+
+def apply_updates(params: Params, updates: Updates) -> Params:
+    """``params + updates`` leaf by leaf, each result cast back to its param's dtype.
+
+    ``None`` params stay ``None`` (bf16 params stay bf16 even if the updates are float32).
+
+    Raises:
+        TypeError: when ``updates`` and ``params`` differ in tree structure.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> apply_updates({"w": jnp.ones(2, jnp.bfloat16)}, {"w": jnp.full(2, 0.5)})
+        {'w': Array([1.5, 1.5], dtype=bfloat16)}
+    """
+    check_tree_match(updates, params, "updates", "params")
+    return jax.tree.map(
+        lambda p, u: None if p is None else jnp.asarray(p + u).astype(jnp.asarray(p).dtype),
+        params,
+        updates,
+        is_leaf=lambda x: x is None,
+    )
+
+
+def _takes_extra_kwargs(update: Callable) -> bool:
+    try:
+        parameters = inspect.signature(update).parameters.values()
+    except (TypeError, ValueError):  # builtins or C callables: assume the plain optax form
+        return False
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+
+
+def chain(*transforms: Any) -> Optimizer:
+    """Applies transforms one after another; the state is the tuple of their states.
+
+    Accepts jaxnn optimizers and optax ``GradientTransformation``s alike (anything with
+    ``init``/``update``). Extra keyword arguments reach the members that accept them.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> from jaxnn import optim
+        >>> opt = optim.chain(optim.identity(), optim.sgd(1.0))
+        >>> opt.update(jnp.ones(2), opt.init(jnp.zeros(2)))[0]
+        Array([-1., -1.], dtype=float32)
+    """
+    for i, t in enumerate(transforms):
+        if not (callable(getattr(t, "init", None)) and callable(getattr(t, "update", None))):
+            raise TypeError(
+                f"chain: argument {i} must be an optimizer/transform with `init` and `update` "
+                f"(a jaxnn optimizer or an optax GradientTransformation), got {t!r}."
+            )
+    passes_extra = [_takes_extra_kwargs(t.update) for t in transforms]
+
+    def init(params):
+        return tuple(t.init(params) for t in transforms)
+
+    def update(grads, state, params=None, **extra):
+        if not isinstance(state, tuple) or len(state) != len(transforms):
+            raise TypeError(
+                f"chain: `state` must be the tuple of {len(transforms)} member states returned by "
+                f"init(), got {type(state).__name__}"
+                + (f" of length {len(state)}" if isinstance(state, tuple) else "")
+                + "."
+            )
+        new_states = []
+        for t, s, extra_ok in zip(transforms, state, passes_extra, strict=True):
+            if extra_ok:
+                grads, s = t.update(grads, s, params, **extra)
+            else:
+                grads, s = t.update(grads, s, params)
+            new_states.append(s)
+        return grads, tuple(new_states)
+
+    return Optimizer(init, update)
+
