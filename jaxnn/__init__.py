@@ -23,13 +23,13 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "Optimizer",
     "__version__",
     "activations",
+    "apply_updates",
+    "init_mlp",
     "losses",
+    "mlp",
     "nn",
     "optim",
-    "init_mlp",
-    "mlp",
-    "Optimizer",
-    "apply_updates",
 ]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["format_value", "format_table", "write_csv"]
+__all__ = ["format_table", "format_value", "write_csv"]
 
 
 def format_value(value: Any, digits: int = 4) -> str:
@@ -39,7 +39,9 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], digits: 
     """
     cells = [[str(h) for h in headers]] + [[format_value(v, digits) for v in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 

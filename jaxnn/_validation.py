@@ -16,16 +16,16 @@ import jax
 import numpy as np
 
 __all__ = [
-    "concrete_number",
     "check_bool",
+    "check_callable",
+    "check_choice",
     "check_finite",
     "check_int",
+    "check_learning_rate",
     "check_nonnegative",
     "check_positive",
     "check_unit_interval",
-    "check_callable",
-    "check_choice",
-    "check_learning_rate",
+    "concrete_number",
 ]
 
 
@@ -41,9 +41,12 @@ def concrete_number(value: Any) -> float | None:
         return float(value)
     if isinstance(value, jax.core.Tracer):
         return None
-    if isinstance(value, np.ndarray | jax.Array) and value.shape == ():
-        if np.issubdtype(value.dtype, np.floating) or np.issubdtype(value.dtype, np.integer):
-            return float(value)
+    if (
+        isinstance(value, np.ndarray | jax.Array)
+        and value.shape == ()
+        and (np.issubdtype(value.dtype, np.floating) or np.issubdtype(value.dtype, np.integer))
+    ):
+        return float(value)
     return None
 
 
@@ -56,9 +59,7 @@ def _check_number(name: str, value: Any, hint: str) -> float | None:
     if _is_traced(value):
         return None
     if isinstance(value, np.ndarray | jax.Array) and value.shape != ():
-        raise TypeError(
-            f"`{name}` must be a scalar, got an array of shape {value.shape}. {hint}"
-        )
+        raise TypeError(f"`{name}` must be a scalar, got an array of shape {value.shape}. {hint}")
     number = concrete_number(value)
     if number is None:
         raise TypeError(
@@ -98,9 +99,7 @@ def check_unit_interval(name: str, value: Any, hint: str = "") -> None:
     check_finite(name, value, hint)
     number = concrete_number(value)
     if number is not None and not 0.0 <= number < 1.0:
-        raise ValueError(
-            f"`{name}` must be in [0, 1), got {name}={value!r}. {hint}".rstrip()
-        )
+        raise ValueError(f"`{name}` must be in [0, 1), got {name}={value!r}. {hint}".rstrip())
 
 
 def check_int(name: str, value: Any, *, minimum: int | None = None, hint: str = "") -> int:

@@ -39,27 +39,27 @@ import jax
 import jax.numpy as jnp
 
 __all__ = [
-    "sigmoid",
-    "sigmoid_derivative",
-    "tanh",
-    "tanh_derivative",
-    "relu",
-    "relu_derivative",
-    "softplus",
-    "softplus_derivative",
-    "leaky_relu",
-    "leaky_relu_derivative",
+    "derivative",
     "elu",
     "elu_derivative",
     "gelu",
     "gelu_derivative",
-    "swish",
-    "swish_derivative",
+    "get",
     "identity",
     "identity_derivative",
-    "get",
-    "derivative",
+    "leaky_relu",
+    "leaky_relu_derivative",
     "names",
+    "relu",
+    "relu_derivative",
+    "sigmoid",
+    "sigmoid_derivative",
+    "softplus",
+    "softplus_derivative",
+    "swish",
+    "swish_derivative",
+    "tanh",
+    "tanh_derivative",
 ]
 
 Activation = Callable[[jax.Array], jax.Array]
@@ -360,9 +360,7 @@ def get(activation: str | Activation, *, argument: str = "activation") -> Activa
     )
 
 
-def derivative(
-    activation: str | Activation, *, argument: str = "activation"
-) -> Activation:
+def derivative(activation: str | Activation, *, argument: str = "activation") -> Activation:
     """Returns ``f'`` as a function of the pre-activation, for a name or a callable.
 
     For a registered activation (by name or by the function itself) this is the hand-written

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-__all__ = ["main", "build_parser", "Command", "COMMANDS", "CLIError", "prepare_out_dir"]
+__all__ = ["COMMANDS", "CLIError", "Command", "build_parser", "main", "prepare_out_dir"]
 
 
 class CLIError(Exception):

@@ -25,11 +25,11 @@ import jax
 import jax.numpy as jnp
 
 __all__ = [
-    "mse",
+    "accuracy",
     "binary_cross_entropy",
+    "mse",
     "sigmoid_binary_cross_entropy",
     "softmax_cross_entropy",
-    "accuracy",
 ]
 
 
@@ -154,7 +154,9 @@ def softmax_cross_entropy(logits, labels) -> jax.Array:
     """
     z = _as_float("logits", logits)
     if z.ndim < 1:
-        raise ValueError(f"softmax_cross_entropy: `logits` needs a class axis, got shape {z.shape}.")
+        raise ValueError(
+            f"softmax_cross_entropy: `logits` needs a class axis, got shape {z.shape}."
+        )
     y = _one_hot_like(z, labels, "softmax_cross_entropy")
     return jnp.mean(-jnp.sum(y * jax.nn.log_softmax(z, axis=-1), axis=-1))
 

@@ -33,7 +33,7 @@ import numpy as np
 from jaxnn import activations as _act
 from jaxnn._validation import check_bool, check_int, check_positive
 
-__all__ = ["INITS", "init_mlp", "mlp", "param_count", "check_mlp_params"]
+__all__ = ["INITS", "check_mlp_params", "init_mlp", "mlp", "param_count"]
 
 Params = list[dict[str, jax.Array]]
 Initializer = Callable[[jax.Array, tuple[int, ...], Any], jax.Array]
@@ -157,7 +157,9 @@ def _check_key(key: Any) -> None:
 
 def _check_sizes(sizes: Any) -> list[int]:
     if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence | np.ndarray):
-        raise TypeError(f"`sizes` must be a sequence of layer widths such as [2, 8, 1], got {sizes!r}.")
+        raise TypeError(
+            f"`sizes` must be a sequence of layer widths such as [2, 8, 1], got {sizes!r}."
+        )
     sizes = list(sizes)
     if len(sizes) < 2:
         raise ValueError(
@@ -182,14 +184,17 @@ def check_mlp_params(params: Any, argument: str = "params") -> None:
     for i, layer in enumerate(params):
         if not isinstance(layer, dict) or "w" not in layer:
             raise TypeError(
-                f"`{argument}[{i}]` must be a dict with a 'w' matrix (and optionally a 'b' vector), "
+                f"`{argument}[{i}]` must be a dict with a 'w' matrix (and optionally a 'b' "
+                "vector), "
                 f"got {type(layer).__name__}"
                 + (f" with keys {sorted(layer)}" if isinstance(layer, dict) else "")
                 + "."
             )
         extra = set(layer) - {"w", "b"}
         if extra:
-            raise ValueError(f"`{argument}[{i}]` has unknown keys {sorted(extra)}; expected 'w' and 'b'.")
+            raise ValueError(
+                f"`{argument}[{i}]` has unknown keys {sorted(extra)}; expected 'w' and 'b'."
+            )
         w = layer["w"]
         if jnp.ndim(w) != 2:
             raise ValueError(
@@ -203,8 +208,8 @@ def check_mlp_params(params: Any, argument: str = "params") -> None:
             )
         if previous_out is not None and n_in != previous_out:
             raise ValueError(
-                f"`{argument}[{i}]['w']` takes {n_in} inputs but layer {i - 1} gives {previous_out}; "
-                "consecutive layers must chain (in of layer l == out of layer l-1)."
+                f"`{argument}[{i}]['w']` takes {n_in} inputs but layer {i - 1} gives "
+                f"{previous_out}; consecutive layers must chain (in of layer l == out of layer l-1)."
             )
         previous_out = n_out
 
@@ -242,7 +247,9 @@ def mlp(
     output = _act.get(output_activation, argument="output_activation")
     x = jnp.asarray(x)
     if x.ndim not in (1, 2):
-        raise ValueError(f"`x` must have shape (features,) or (batch, features), got shape {x.shape}.")
+        raise ValueError(
+            f"`x` must have shape (features,) or (batch, features), got shape {x.shape}."
+        )
     n_in = jnp.shape(params[0]["w"])[0]
     if x.shape[-1] != n_in:
         raise ValueError(
@@ -255,7 +262,7 @@ def mlp(
     for i, layer in enumerate(params):
         z = a @ layer["w"]
         if "b" in layer:
-            z = z + layer["b"]
+            z = z + (layer["b"] if z.ndim == 1 else layer["b"][None, :])
         a = output(z) if i == last else hidden(z)
     return a
 

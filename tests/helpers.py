@@ -32,7 +32,9 @@ def assert_trees_allclose(actual, expected, *, rtol=None, atol=None, check_dtype
         where = jax.tree_util.keystr(path) or "(root)"
         a_np, e_np = np.asarray(a), np.asarray(e)
         if check_dtypes:
-            assert a_np.dtype == e_np.dtype, f"{msg} leaf {where}: dtype {a_np.dtype} != {e_np.dtype}"
+            assert a_np.dtype == e_np.dtype, (
+                f"{msg} leaf {where}: dtype {a_np.dtype} != {e_np.dtype}"
+            )
         assert a_np.shape == e_np.shape, f"{msg} leaf {where}: shape {a_np.shape} != {e_np.shape}"
         r, t = tolerances(e_np.dtype)
         np.testing.assert_allclose(

@@ -4,16 +4,16 @@ Every optimizer is an :class:`Optimizer` ``(init, update)``; see :mod:`jaxnn.opt
 contract. The math is written here, never imported from optax; the test suite and
 ``jaxnn validate`` prove each one equal to its optax twin step by step.
 
-    =========================  =====================================  ============================
-    seed (Table 9-1)           jaxnn                                  optax
-    =========================  =====================================  ============================
-    SGD                        ``sgd(lr)``                            ``optax.sgd(lr)``
-    momentum                   ``momentum(lr, 0.9)``                  ``optax.sgd(lr, momentum=0.9)``
-    Nesterov                   ``nesterov(lr, 0.9)``                  ``optax.sgd(lr, 0.9, nesterov=True)``
-    Adagrad                    ``adagrad(lr)``                        ``optax.adagrad(lr)``
-    RMSProp                    ``rmsprop(lr)``                        ``optax.rmsprop(lr)``
-    Adam                       ``adam(lr)``                           ``optax.adam(lr)``
-    =========================  =====================================  ============================
+    ================  ======================  ======================================
+    seed (Table 9-1)  jaxnn                   optax
+    ================  ======================  ======================================
+    SGD               ``sgd(lr)``             ``optax.sgd(lr)``
+    momentum          ``momentum(lr, 0.9)``   ``optax.sgd(lr, momentum=0.9)``
+    Nesterov          ``nesterov(lr, 0.9)``   ``optax.sgd(lr, 0.9, nesterov=True)``
+    Adagrad           ``adagrad(lr)``         ``optax.adagrad(lr)``
+    RMSProp           ``rmsprop(lr)``         ``optax.rmsprop(lr)``
+    Adam              ``adam(lr)``            ``optax.adam(lr)``
+    ================  ======================  ======================================
 
 Examples:
     >>> import jax, jax.numpy as jnp
@@ -49,21 +49,21 @@ from jaxnn.optim.base import (
 from jaxnn.optim.sgd import SgdState, momentum, nesterov, sgd
 
 __all__ = [
-    "Optimizer",
+    "AdagradState",
+    "AdamState",
     "EmptyState",
+    "Optimizer",
+    "RmspropState",
+    "SgdState",
+    "adagrad",
+    "adam",
     "apply_updates",
     "chain",
     "identity",
+    "momentum",
+    "nesterov",
+    "rmsprop",
     "safe_increment",
     "schedules",
     "sgd",
-    "momentum",
-    "nesterov",
-    "adagrad",
-    "rmsprop",
-    "adam",
-    "SgdState",
-    "AdagradState",
-    "RmspropState",
-    "AdamState",
 ]

@@ -44,11 +44,11 @@ from jaxnn.optim.base import (
 
 __all__ = [
     "AdagradState",
-    "RmspropState",
     "AdamState",
+    "RmspropState",
     "adagrad",
-    "rmsprop",
     "adam",
+    "rmsprop",
 ]
 
 
@@ -292,7 +292,8 @@ def adam(
 
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g^2
-        m_hat = m / (1 - b1^t)            (nesterov: b1 * m / (1 - b1^(t+1)) + (1 - b1) g / (1 - b1^t))
+        m_hat = m / (1 - b1^t)
+              (nesterov: m_hat = b1 * m / (1 - b1^(t+1)) + (1 - b1) * g / (1 - b1^t))
         v_hat = v / (1 - b2^t)
         u = -lr(c) * m_hat / (sqrt(v_hat + eps_root) + eps)
 
@@ -351,9 +352,7 @@ def adam(
         else:
             mu_hat = tree_bias_correction(mu, b1, count_inc)
         nu_hat = tree_bias_correction(nu, b2, count_inc)
-        updates = jax.tree.map(
-            lambda m, v: m / (jnp.sqrt(v + eps_root) + eps), mu_hat, nu_hat
-        )
+        updates = jax.tree.map(lambda m, v: m / (jnp.sqrt(v + eps_root) + eps), mu_hat, nu_hat)
         updates = scale_by_learning_rate(updates, learning_rate, state.count)
         return updates, AdamState(count_inc, _cast_like(mu, state.mu), _cast_like(nu, state.nu))
 

@@ -23,18 +23,18 @@ import jax
 import jax.numpy as jnp
 
 __all__ = [
-    "Optimizer",
     "EmptyState",
+    "Optimizer",
     "apply_updates",
     "chain",
+    "check_float_params",
+    "check_tree_match",
     "identity",
     "safe_increment",
-    "check_tree_match",
-    "check_float_params",
-    "tree_zeros_like",
-    "tree_full_like",
-    "tree_bias_correction",
     "scale_by_learning_rate",
+    "tree_bias_correction",
+    "tree_full_like",
+    "tree_zeros_like",
 ]
 
 Params = Any
@@ -245,4 +245,3 @@ def chain(*transforms: Any) -> Optimizer:
         return grads, tuple(new_states)
 
     return Optimizer(init, update)
-

@@ -42,12 +42,12 @@ from jaxnn._validation import (
 __all__ = [
     "Schedule",
     "constant",
-    "inverse_time_decay",
-    "exponential_decay",
     "cosine_decay",
+    "exponential_decay",
+    "inverse_time_decay",
     "linear",
-    "warmup_cosine_decay",
     "piecewise_constant",
+    "warmup_cosine_decay",
 ]
 
 Schedule = Callable[[jax.Array], jax.Array]
@@ -117,9 +117,7 @@ def exponential_decay(
         p = decreased_count / transition_steps
         if staircase:
             p = jnp.floor(p)
-        value = jnp.where(
-            decreased_count <= 0, init_value, init_value * jnp.power(decay_rate, p)
-        )
+        value = jnp.where(decreased_count <= 0, init_value, init_value * jnp.power(decay_rate, p))
         if end_value is not None:
             value = clip(value, end_value)
         return value

@@ -36,7 +36,7 @@ from jaxnn.optim.base import (
     tree_zeros_like,
 )
 
-__all__ = ["SgdState", "sgd", "momentum", "nesterov"]
+__all__ = ["SgdState", "momentum", "nesterov", "sgd"]
 
 
 class SgdState(NamedTuple):
