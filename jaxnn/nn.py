@@ -209,7 +209,7 @@ def check_mlp_params(params: Any, argument: str = "params") -> None:
         if previous_out is not None and n_in != previous_out:
             raise ValueError(
                 f"`{argument}[{i}]['w']` takes {n_in} inputs but layer {i - 1} gives "
-                f"{previous_out}; consecutive layers must chain (in of layer l == out of layer l-1)."
+                f"{previous_out}; consecutive layers must chain (in of layer l == out of l-1)."
             )
         previous_out = n_out
 
