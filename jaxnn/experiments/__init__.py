@@ -1,0 +1,10 @@
+"""The seed's chapters as functions that return results (no plotting, no printing).
+
+Each chapter lives in its own module and is re-exported here; results are ``NamedTuple``s of
+arrays and plain numbers, ready for :mod:`jaxnn.plot` and the CLI:
+
+- ch. 8 (backpropagation on XOR): :mod:`jaxnn.experiments.xor`
+- ch. 9.4 (GD vs SGD, optimizer comparison, optimizer paths): :mod:`jaxnn.experiments.optimizers`
+"""
+
+__all__: list[str] = []
