@@ -247,21 +247,28 @@ def _check_optimizer(optimizer: Any) -> None:
 
 
 def _check_x0(x0: Any) -> jax.Array:
-    try:
-        x = jnp.asarray(x0)
-    except TypeError as e:
-        raise TypeError(
-            f"`x0` must be a point (x1, x2) of real numbers, got x0={x0!r} ({e})."
-        ) from None
+    if not isinstance(x0, jax.Array):
+        try:
+            x0 = np.asarray(x0)
+        except (TypeError, ValueError) as e:
+            raise TypeError(
+                f"`x0` must be a point (x1, x2) of real numbers, got x0={x0!r} ({e})."
+            ) from None
+        if x0.dtype.kind not in "iuf":
+            raise TypeError(
+                f"`x0` must be a point (x1, x2) of real numbers, got x0={x0.tolist()!r} "
+                f"(dtype {x0.dtype}). Pass e.g. x0=(-2.0, 2.0)."
+            )
+    x = jnp.asarray(x0)
     if x.shape != (2,):
         raise ValueError(
             f"`x0` must have shape (2,) (one point in the plane), got shape {x.shape}. "
             "Pass e.g. x0=(-2.0, 2.0)."
         )
-    if jnp.issubdtype(x.dtype, jnp.integer) or x.dtype == jnp.bool_:
-        x = x.astype(jnp.result_type(float))
     if not jnp.issubdtype(x.dtype, jnp.floating):
-        raise TypeError(f"`x0` must be real, got dtype {x.dtype}.")
+        if jnp.issubdtype(x.dtype, jnp.complexfloating):
+            raise TypeError(f"`x0` must be real, got dtype {x.dtype}.")
+        x = x.astype(jnp.result_type(float))
     if not bool(jnp.all(jnp.isfinite(x))):
         raise ValueError(f"`x0` must be finite, got x0={np.asarray(x).tolist()}.")
     return x
