@@ -115,6 +115,110 @@ def _run_info(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------------------------
+# jaxnn paths
+
+_PATH_SURFACES = ("quadratic", "rosenbrock", "beale", "saddle")
+
+
+def _add_paths(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--surface",
+        choices=[*_PATH_SURFACES, "all"],
+        default="all",
+        help="the 2-D test function (default: all four)",
+    )
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="updates per path (default: the surface's own: quadratic 100, Rosenbrock 3000, "
+        "Beale 1500, saddle 40)",
+    )
+    parser.add_argument(
+        "--tol",
+        type=float,
+        default=1e-2,
+        help="distance to the minimum that counts as reaching it (default: 0.01)",
+    )
+
+
+def _finite_or_none(values: Any) -> Any:
+    """Nested lists of floats with inf/nan as None (valid JSON)."""
+    import math
+
+    if isinstance(values, list):
+        return [_finite_or_none(v) for v in values]
+    if isinstance(values, float) and not math.isfinite(values):
+        return None
+    return values
+
+
+def _paths_json(result: Any) -> dict[str, Any]:
+    return {
+        "surface": result.surface.name,
+        "x0": result.x0.tolist(),
+        "minimum": result.surface.minimum,
+        "bounds": result.surface.bounds,
+        "steps": result.steps,
+        "tol": result.tol,
+        "optimizers": {
+            name: {
+                "hyperparameters": result.hyperparameters.get(name, {}),
+                "final_point": _finite_or_none(s.final_point.astype(float).tolist()),
+                "final_loss": _finite_or_none(s.final_loss),
+                "distance": _finite_or_none(s.distance),
+                "steps_to_minimum": s.steps_to_minimum,
+                "exit_step": s.exit_step,
+                "path": _finite_or_none(result.paths[name].astype(float).tolist()),
+            }
+            for name, s in result.stats.items()
+        },
+    }
+
+
+def _run_paths(args: argparse.Namespace) -> int:
+    from jaxnn import plot
+    from jaxnn._table import format_table, write_csv
+    from jaxnn.experiments import ill_conditioned_story, optimizer_paths, paths_table
+
+    if args.steps is not None and args.steps < 1:
+        raise CLIError(f"--steps must be >= 1, got --steps {args.steps}.")
+    if not args.tol > 0:
+        raise CLIError(f"--tol must be positive, got --tol {args.tol}.")
+    out = prepare_out_dir(args.out)
+    names = _PATH_SURFACES if args.surface == "all" else (args.surface,)
+    results = {name: optimizer_paths(name, steps=args.steps, tol=args.tol) for name in names}
+    if "quadratic" in names:
+        results["quadratic_story"] = ill_conditioned_story(steps=args.steps or 20)
+    summary = {}
+    for name, result in results.items():
+        headers, rows = paths_table(result)
+        minimum = result.surface.minimum
+        where = "no minimum" if minimum is None else f"minimum ({minimum[0]:g}, {minimum[1]:g})"
+        print(
+            f"\n{result.surface.title}: from ({result.x0[0]:g}, {result.x0[1]:g}), {where}, "
+            f"{result.steps} steps, tol {result.tol:g}"
+        )
+        print(format_table(headers, rows))
+        if name == "quadratic_story":
+            gd06, mom = result.stats["gd lr=0.6"], result.stats["momentum lr=0.6 mu=0.5"]
+            print(
+                "GD multiplies x2 by (1 - 4 lr) each step: lr 0.4 gives -0.6 (converges), "
+                "lr 0.6 gives -1.4 (diverges: out of the picture at step "
+                f"{gd06.exit_step}). Momentum 0.5 at lr 0.6 damps the zig-zag: within tol "
+                f"at step {mom.steps_to_minimum}."
+            )
+        summary[name] = _paths_json(result)
+        if out is not None:
+            fig = plot.optimizer_paths(result, grid=80 if args.quick else 200)
+            print(f"wrote {save_figure(fig, out / f'paths_{name}.png')}")
+            print(f"wrote {write_csv(out / f'paths_{name}.csv', headers, rows)}")
+    if out is not None:
+        print(f"wrote {save_json(out / 'paths.json', summary)}")
+    return 0
+
+
 COMMANDS: list[Command] = [
     Command(
         "info",
@@ -122,6 +226,13 @@ COMMANDS: list[Command] = [
         "jaxnn info",
         _add_info,
         _run_info,
+    ),
+    Command(
+        "paths",
+        "optimizer paths on 2-D surfaces: quadratic, Rosenbrock, Beale, saddle (figure 9-6)",
+        "jaxnn paths --surface rosenbrock --out results/paths",
+        _add_paths,
+        _run_paths,
     ),
 ]
 
