@@ -84,12 +84,14 @@ def layer_grad_norms(loss_fn: Callable, params: Any, *args: Any, bias: bool = Fa
         An array of shape ``(len(params),)``. Works under ``jit`` and ``vmap``.
 
     Examples:
-        >>> import jax.numpy as jnp
-        >>> params = [{"w": jnp.ones((2, 2)), "b": jnp.zeros(2)}, {"w": jnp.ones((2, 1))}]
-        >>> def loss_fn(params, x):
-        ...     return jnp.sum(params[1]["w"].T @ (params[0]["w"].T @ x))
-        >>> layer_grad_norms(loss_fn, params, jnp.array([1.0, 0.0]))
-        Array([1.4142135, 2.       ], dtype=float32)
+        >>> import jax, jax.numpy as jnp
+        >>> from jaxnn import losses, nn
+        >>> params = [{"w": jnp.full((2, 2), 0.5)}, {"w": jnp.ones((2, 1))}]
+        >>> x, y = jnp.array([[3.0, 4.0]]), jnp.array([[0.0]])
+        >>> def loss_fn(params, x, y):  # mlp(x) = 7, loss = 49, dL/dmlp = 14
+        ...     return losses.mse(nn.mlp(params, x, activation="identity"), y)
+        >>> layer_grad_norms(loss_fn, params, x, y)  # ||14 x^T w2^T||, ||14 (x W1)^T||
+        Array([98.99495, 69.29646], dtype=float32)
     """
     check_callable("loss_fn", loss_fn, "loss_fn(params, *args) -> scalar loss")
     nn.check_mlp_params(params)
