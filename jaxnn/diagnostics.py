@@ -29,6 +29,7 @@ Examples:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -373,8 +374,12 @@ def _stack_trees(trees: list) -> Any:
     return jax.tree.map(lambda *leaves: jnp.stack(leaves), *trees)
 
 
+@functools.lru_cache(maxsize=32)
 def _mse_grad_norms(activation: str | Callable) -> Callable:
-    """One jitted function per activation: (seed params, x, y) -> (seeds, layers) norms."""
+    """One jitted function per activation: (seed params, x, y) -> (seeds, layers) norms.
+
+    Cached, so a second sweep in the same process does not compile again.
+    """
     hidden = _act.get(activation)
 
     def one_seed(params, x, y):
@@ -400,7 +405,7 @@ def vanishing_gradients(
     """Per-layer weight-gradient norms of fresh MLPs, for each activation and depth.
 
     For each seed: inputs ``x ~ N(0, 1)`` of shape ``(n_samples, n_inputs)``, targets
-    ``y ~ N(0, 1)`` of shape ``(n_samples, 1)``, and an MLP
+    ``y ~ N(0, 1)`` of shape ``(n_samples, 1)`` (drawn independently of ``x``), and an MLP
     ``[n_inputs] + [width] * depth + [1]`` with a linear output, initialized by ``init``. Then
 
         L = mean((mlp(params, x) - y)^2)
@@ -426,10 +431,10 @@ def vanishing_gradients(
 
     Examples:
         >>> import jax
-        >>> r = vanishing_gradients(activations=("relu",), depths=(3,), seeds=2,
+        >>> r = vanishing_gradients(activations=("relu",), depths=(6,), seeds=2,
         ...                         key=jax.random.key(0))
-        >>> r.norms[("relu", 3)].shape
-        (4,)
+        >>> r.norms[("relu", 6)].shape
+        (7,)
     """
     activations = _check_activations(activations)
     if isinstance(depths, int) or not isinstance(depths, Sequence) or not depths:
@@ -449,11 +454,11 @@ def vanishing_gradients(
 
     init_key, data_key = jax.random.split(key)
     seed_keys = list(jax.random.split(init_key, seeds))
-    data_keys = jax.random.split(data_key, seeds)
-    x = jax.vmap(lambda k: jax.random.normal(jax.random.fold_in(k, 0), (n_samples, n_inputs)))(
-        data_keys
+    # One draw per seed holds both the inputs and the targets (one random op to compile).
+    data = jax.vmap(lambda k: jax.random.normal(k, (n_samples, n_inputs + 1)))(
+        jax.random.split(data_key, seeds)
     )
-    y = jax.vmap(lambda k: jax.random.normal(jax.random.fold_in(k, 1), (n_samples, 1)))(data_keys)
+    x, y = data[:, :, :n_inputs], data[:, :, n_inputs:]
     fns = {_label(a): _mse_grad_norms(a) for a in activations}
     labels = tuple(fns)
     norms, seed_norms = {}, {}
@@ -544,7 +549,7 @@ class DepthComparison(NamedTuple):
         """A plain-language reading: which activation learned, which barely moved."""
         lines = [
             f"{self.depth} hidden layers of {self.width} units, {self.epochs} epochs of "
-            f"{self.optimizer} (batch {self.batch_size}) on {self.dataset}:"
+            f"{self.optimizer}, batches of {self.batch_size}, on {self.dataset}:"
         ]
         for i, a in enumerate(self.activations):
             start, end = float(self.loss[i, 0]), float(self.loss[i, -1])
@@ -587,13 +592,21 @@ def _load_dataset(dataset: str, key: jax.Array) -> tuple[np.ndarray, np.ndarray,
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _default_sgd(learning_rate: float) -> _optim.Optimizer:
+    return _optim.sgd(learning_rate)
+
+
+@functools.lru_cache(maxsize=32)
 def _train_classifier(
     activation: str | Callable, optimizer: _optim.Optimizer, epochs: int, batch_size: int
 ) -> Callable:
-    """A jitted ``(params, x, y, key) -> (params, losses, accuracies)`` (private; see jaxnn.train).
+    """A jitted ``(params, x, y, x_test, y_test, key) -> (loss, acc, test_loss, test_acc)``.
 
-    Each epoch shuffles the training set, runs minibatch steps in a ``lax.scan`` (the last
-    incomplete batch is dropped) and then records the loss and accuracy on the whole set.
+    Private, to be replaced by ``jaxnn.train``. Each epoch shuffles the training set, runs
+    minibatch steps in a ``lax.scan`` (the last incomplete batch is dropped) and then records the
+    loss and accuracy on the whole training set. Cached, so a repeated configuration in the same
+    process does not compile again.
     """
     hidden = _act.get(activation)
 
@@ -604,7 +617,7 @@ def _train_classifier(
         logits = nn.mlp(params, x, activation=hidden)
         return losses.softmax_cross_entropy(logits, y), losses.accuracy(logits, y)
 
-    def run(params, x, y, key):
+    def run(params, x, y, x_test, y_test, key):
         n = x.shape[0]
         n_batches = n // batch_size
 
@@ -622,7 +635,8 @@ def _train_classifier(
         carry = (params, optimizer.init(params))
         (params, _), (loss, acc) = jax.lax.scan(epoch, carry, jax.random.split(key, epochs))
         loss0, acc0 = metrics(carry[0], x, y)
-        return params, jnp.concatenate([loss0[None], loss]), jnp.concatenate([acc0[None], acc])
+        loss = jnp.concatenate([loss0[None], loss])
+        return loss, jnp.concatenate([acc0[None], acc]), *metrics(params, x_test, y_test)
 
     return jax.jit(run)
 
@@ -692,7 +706,7 @@ def train_depth_comparison(
         )
     if optimizer is None:
         check_positive("learning_rate", learning_rate)
-        optimizer = _optim.sgd(learning_rate)
+        optimizer = _default_sgd(float(learning_rate))
         opt_name = f"SGD (learning rate {learning_rate:g})"
     else:
         if not isinstance(optimizer, tuple) or not all(
@@ -728,12 +742,11 @@ def train_depth_comparison(
     curves, accs, test_loss, test_acc = [], [], [], []
     for a in activations:
         run = _train_classifier(a, optimizer, epochs, batch_size)
-        params, loss, acc = run(params0, x_train, y_train, k_order)
-        logits = nn.mlp(params, x_test, activation=a)
+        loss, acc, t_loss, t_acc = run(params0, x_train, y_train, x_test, y_test, k_order)
         curves.append(loss)
         accs.append(acc)
-        test_loss.append(losses.softmax_cross_entropy(logits, y_test))
-        test_acc.append(losses.accuracy(logits, y_test))
+        test_loss.append(t_loss)
+        test_acc.append(t_acc)
     return DepthComparison(
         activations=tuple(_label(a) for a in activations),
         loss=jnp.stack(curves),

@@ -178,7 +178,7 @@ def gradient_norms(report: Any, depth: int | None = None, *, ax: Axes | None = N
     Examples:
         >>> import jax
         >>> from jaxnn import diagnostics
-        >>> r = diagnostics.vanishing_gradients(activations=("relu",), depths=(3,), seeds=1,
+        >>> r = diagnostics.vanishing_gradients(activations=("relu",), depths=(6,), seeds=2,
         ...                                     key=jax.random.key(0))
         >>> fig = gradient_norms(r)
         >>> fig.axes[0].get_yscale(), [line.get_label() for line in fig.axes[0].get_lines()]
