@@ -45,9 +45,9 @@ from jaxnn._validation import (
     check_bool,
     check_callable,
     check_choice,
+    check_finite,
     check_int,
     check_positive,
-    check_unit_interval,
 )
 from jaxnn.nn import _check_key
 
@@ -598,15 +598,13 @@ def _default_sgd(learning_rate: float) -> _optim.Optimizer:
 
 
 @functools.lru_cache(maxsize=32)
-def _train_classifier(
-    activation: str | Callable, optimizer: _optim.Optimizer, epochs: int, batch_size: int
-) -> Callable:
-    """A jitted ``(params, x, y, x_test, y_test, key) -> (loss, acc, test_loss, test_acc)``.
+def _train_classifier(activation: str | Callable, optimizer: _optim.Optimizer) -> Callable:
+    """A jitted ``(params, x, y, x_test, y_test, orders) -> (loss, acc, test_loss, test_acc)``.
 
-    Private, to be replaced by ``jaxnn.train``. Each epoch shuffles the training set, runs
-    minibatch steps in a ``lax.scan`` (the last incomplete batch is dropped) and then records the
-    loss and accuracy on the whole training set. Cached, so a repeated configuration in the same
-    process does not compile again.
+    Private, to be replaced by ``jaxnn.train``. ``orders`` of shape ``(epochs, batches, batch)``
+    holds the row indices of every minibatch; each epoch runs its minibatch steps in a
+    ``lax.scan`` and then records the loss and accuracy on the whole training set. Cached, so a
+    repeated configuration in the same process does not compile again.
     """
     hidden = _act.get(activation)
 
@@ -617,23 +615,19 @@ def _train_classifier(
         logits = nn.mlp(params, x, activation=hidden)
         return losses.softmax_cross_entropy(logits, y), losses.accuracy(logits, y)
 
-    def run(params, x, y, x_test, y_test, key):
-        n = x.shape[0]
-        n_batches = n // batch_size
-
+    def run(params, x, y, x_test, y_test, orders):
         def step(carry, idx):
             params, state = carry
             grads = jax.grad(loss_fn)(params, x[idx], y[idx])
             updates, state = optimizer.update(grads, state, params)
             return (_optim.apply_updates(params, updates), state), None
 
-        def epoch(carry, epoch_key):
-            order = jax.random.permutation(epoch_key, n)[: n_batches * batch_size]
-            carry, _ = jax.lax.scan(step, carry, order.reshape(n_batches, batch_size))
+        def epoch(carry, order):
+            carry, _ = jax.lax.scan(step, carry, order)
             return carry, metrics(carry[0], x, y)
 
         carry = (params, optimizer.init(params))
-        (params, _), (loss, acc) = jax.lax.scan(epoch, carry, jax.random.split(key, epochs))
+        (params, _), (loss, acc) = jax.lax.scan(epoch, carry, orders)
         loss0, acc0 = metrics(carry[0], x, y)
         loss = jnp.concatenate([loss0[None], loss])
         return loss, jnp.concatenate([acc0[None], acc]), *metrics(params, x_test, y_test)
@@ -699,8 +693,8 @@ def train_depth_comparison(
     epochs = check_int("epochs", epochs, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     check_choice("dataset", dataset, ("auto", "digits", "generated"))
-    check_unit_interval("test_fraction", test_fraction)
-    if not test_fraction > 0:
+    check_finite("test_fraction", test_fraction)
+    if not 0 < test_fraction < 1:
         raise ValueError(
             f"`test_fraction` must be in (0, 1), got test_fraction={test_fraction!r}. Use e.g. 0.2."
         )
@@ -721,9 +715,11 @@ def train_depth_comparison(
         raise ValueError(f"`init` must be one of {', '.join(nn.INITS)}; got init={init!r}.")
     _check_key(key)
 
-    k_data, k_split, k_init, k_order = jax.random.split(key, 4)
+    k_data, k_init, k_order = jax.random.split(key, 3)
     x, labels, description = _load_dataset(dataset, k_data)
-    perm = np.asarray(jax.random.permutation(k_split, x.shape[0]))
+    # Shuffles are argsorts of uniform draws: row 0 splits the data, row 1 + e orders epoch e.
+    u = np.asarray(jax.random.uniform(k_order, (epochs + 1, len(x))))
+    perm = np.argsort(u[0])
     n_test = max(1, round(test_fraction * x.shape[0]))
     test, train = perm[:n_test], perm[n_test:]
     if batch_size > len(train):
@@ -739,10 +735,16 @@ def train_depth_comparison(
     n_classes = int(labels.max()) + 1
     params0 = nn.init_mlp(k_init, [x.shape[1]] + [width] * depth + [n_classes], init=init)
 
+    # The minibatch order of every epoch, shared by all activations (last incomplete batch
+    # dropped): the training rows 0..n_train-1 in the order of a uniform draw.
+    n_batches = len(train) // batch_size
+    orders = np.argsort(u[1:, : len(train)], axis=1)[:, : n_batches * batch_size]
+    orders = jnp.asarray(orders.reshape(epochs, n_batches, batch_size).astype(np.int32))
+
     curves, accs, test_loss, test_acc = [], [], [], []
     for a in activations:
-        run = _train_classifier(a, optimizer, epochs, batch_size)
-        loss, acc, t_loss, t_acc = run(params0, x_train, y_train, x_test, y_test, k_order)
+        run = _train_classifier(a, optimizer)
+        loss, acc, t_loss, t_acc = run(params0, x_train, y_train, x_test, y_test, orders)
         curves.append(loss)
         accs.append(acc)
         test_loss.append(t_loss)
