@@ -43,7 +43,7 @@ if __name__ == "__main__":
     key_grad, key_train = jax.random.split(jax.random.key(0))
     names = ("sigmoid", "relu") if args.quick else ACTIVATIONS
     report = measure(
-        names, (3, 6) if args.quick else (2, 5, 10, 20), 2 if args.quick else 5, key_grad
+        names, (2, 6) if args.quick else (2, 5, 10, 20), 2 if args.quick else 5, key_grad
     )
     print(report.table(), "\n")
     print(report.reading(), "\n")
