@@ -556,7 +556,7 @@ class DepthComparison(NamedTuple):
             drop = 1.0 - end / start if start > 0 else 0.0
             verdict = "barely learned" if drop < 0.1 else "learned"
             lines.append(
-                f"- {a}: loss {start:.3g} -> {end:.3g} ({drop:.0%} lower), test accuracy "
+                f"- {a}: loss {start:.3g} -> {end:.3g} ({100 * drop:.3g}% lower), test accuracy "
                 f"{float(self.test_accuracy[i]):.0%}: {verdict}."
             )
         return "\n".join(lines)
