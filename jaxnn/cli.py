@@ -212,9 +212,10 @@ def _run_vanishing(args: argparse.Namespace) -> int:
     from jaxnn import diagnostics, plot
     from jaxnn._table import write_csv
 
-    depths = args.depths or ([3, 10] if args.quick else [2, 5, 10, 20])
-    seeds = args.seeds or (3 if args.quick else 5)
-    epochs = args.epochs or (4 if args.quick else 20)
+    quick = args.quick
+    depths = args.depths if args.depths is not None else [3, 10] if quick else [2, 5, 10, 20]
+    seeds = args.seeds if args.seeds is not None else 3 if quick else 5
+    epochs = args.epochs if args.epochs is not None else 4 if quick else 20
     if args.depth is not None and args.depth not in depths:
         raise CLIError(f"--depth {args.depth} is not among --depths {depths}; add it there.")
     key_grad, key_train = jax.random.split(jax.random.key(args.seed))

@@ -124,11 +124,18 @@ def test_cli_vanishing_prints_and_writes(tmp_path, capsys):
     assert float(ratios[1][2]) == pytest.approx(data["ratios"]["sigmoid"]["6"])
 
 
-def test_cli_vanishing_depth_not_measured_is_one_line_error(capsys):
-    code = cli.main(["vanishing", "--quick", "--depths", "2", "--depth", "7", "--no-train"])
-    assert code == 2
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--depths", "2", "--depth", "7"], "--depth 7 is not among --depths [2]"),
+        (["--seeds", "0"], "`seeds` must be >= 1, got seeds=0"),
+        (["--activations", "sigmod"], "unknown activation name 'sigmod'"),
+    ],
+)
+def test_cli_vanishing_bad_arguments_are_one_line_errors(extra, message, capsys):
+    assert cli.main(["vanishing", "--quick", "--no-train", *extra]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "--depth 7 is not among --depths [2]" in err
+    assert err.count("\n") == 1 and message in err
 
 
 def test_example_runs_quick(tmp_path, monkeypatch, capsys):
