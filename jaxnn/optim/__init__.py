@@ -13,7 +13,18 @@ contract. The math is written here, never imported from optax; the test suite an
     Adagrad           ``adagrad(lr)``         ``optax.adagrad(lr)``
     RMSProp           ``rmsprop(lr)``         ``optax.rmsprop(lr)``
     Adam              ``adam(lr)``            ``optax.adam(lr)``
+    (beyond)          ``adamw``, ``nadam``,   ``optax.adamw``, ``nadam``, ``amsgrad``,
+                      ``amsgrad``, ``adamax``, ``adamax``, ``adadelta`` (pass a
+                      ``adadelta``, ``lion``  learning rate), ``lion``
+    transforms        ``clip``,               ``optax.clip``,
+                      ``clip_by_global_norm``, ``optax.clip_by_global_norm``,
+                      ``add_decayed_weights``  ``optax.add_decayed_weights``
+    wrapper           ``skip_nonfinite``      ``optax.apply_if_finite`` (which gives up
+                                              after ``max_consecutive_errors``)
     ================  ======================  ======================================
+
+The seed's calls with their Keras names and legacy Keras 2.x numerics are in
+:mod:`jaxnn.optim.keras` (``keras.SGD(lr=0.1, momentum=0.9)``, ``keras.Adam(lr=0.001, ...)``).
 
 Examples:
     >>> import jax, jax.numpy as jnp
@@ -29,13 +40,23 @@ Examples:
     True
 """
 
-from jaxnn.optim import schedules
+from jaxnn.optim import keras, schedules
 from jaxnn.optim.adaptive import (
+    AdadeltaState,
     AdagradState,
+    AdamaxState,
     AdamState,
+    AmsgradState,
+    LionState,
     RmspropState,
+    adadelta,
     adagrad,
     adam,
+    adamax,
+    adamw,
+    amsgrad,
+    lion,
+    nadam,
     rmsprop,
 )
 from jaxnn.optim.base import (
@@ -46,24 +67,46 @@ from jaxnn.optim.base import (
     identity,
     safe_increment,
 )
+from jaxnn.optim.clipping import clip, clip_by_global_norm, global_norm
 from jaxnn.optim.sgd import SgdState, momentum, nesterov, sgd
+from jaxnn.optim.weight_decay import AddDecayedWeightsState, add_decayed_weights
+from jaxnn.optim.wrappers import SkipNonfiniteState, all_finite, skip_nonfinite
 
 __all__ = [
+    "AdadeltaState",
     "AdagradState",
     "AdamState",
+    "AdamaxState",
+    "AddDecayedWeightsState",
+    "AmsgradState",
     "EmptyState",
+    "LionState",
     "Optimizer",
     "RmspropState",
     "SgdState",
+    "SkipNonfiniteState",
+    "adadelta",
     "adagrad",
     "adam",
+    "adamax",
+    "adamw",
+    "add_decayed_weights",
+    "all_finite",
+    "amsgrad",
     "apply_updates",
     "chain",
+    "clip",
+    "clip_by_global_norm",
+    "global_norm",
     "identity",
+    "keras",
+    "lion",
     "momentum",
+    "nadam",
     "nesterov",
     "rmsprop",
     "safe_increment",
     "schedules",
     "sgd",
+    "skip_nonfinite",
 ]
