@@ -112,7 +112,8 @@ def adagrad(
 
     Note:
         Systems disagree: optax ``adagrad(lr)`` = this default. PyTorch
-        ``torch.optim.Adagrad(lr=lr)`` = ``adagrad(lr, 0.0, 1e-10, eps_in_sqrt=False)``.
+        ``torch.optim.Adagrad(lr=lr)`` = ``adagrad(lr, 0.0, 1e-10, eps_in_sqrt=False)``; its
+        ``lr_decay=d`` is ``schedules.inverse_time_decay(lr, d)`` in place of ``lr``.
         Keras 2.x ``Adagrad(lr, epsilon=1e-6)`` = ``adagrad(lr, 0.0, 1e-6, eps_in_sqrt=False)``
         (see ``jaxnn.optim.keras``). Keras 3 puts eps inside with ``s_0 = 0.1``, eps 1e-7.
 
@@ -212,7 +213,8 @@ def rmsprop(
         Keras 2.x ``RMSprop(lr, rho, epsilon)`` = ``rmsprop(lr, rho, epsilon,
         eps_in_sqrt=False)``. PyTorch ``torch.optim.RMSprop(lr=lr)`` = ``rmsprop(lr, 0.99, 1e-8,
         eps_in_sqrt=False)`` for a constant learning rate (with momentum, PyTorch keeps the
-        buffer in gradient units, so the two differ once the learning rate changes).
+        buffer in gradient units, so the two differ once the learning rate changes: no exact
+        call under an lr scheduler). optax ``rmsprop`` = this with the same arguments.
 
     Examples:
         >>> import jax.numpy as jnp
