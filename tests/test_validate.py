@@ -141,3 +141,11 @@ def test_cli_validate_list_runs_nothing(capsys):
     assert cli.main(["validate", "--list", "--optimizer", "keras.Adam"]) == 0
     out = capsys.readouterr().out
     assert "keras.Adam-decay-large-eps" in out and "inject_hyperparams" in out
+
+
+def test_cli_validate_quick_runs_one_configuration_per_optimizer(capsys, monkeypatch):
+    twin = validate.Config("sgd-twin", ("sgd",), "optim.sgd(0.02)", "optax.sgd(0.02)")
+    monkeypatch.setattr(validate, "registry", lambda: [RIGHT, twin, EPS_WRONG])
+    assert cli.main(["validate", "--quick"]) == 1  # EPS_WRONG fails
+    out = capsys.readouterr().out
+    assert "sgd-right" in out and "sgd-twin" not in out and "rmsprop-eps-wrong" in out
