@@ -4,24 +4,26 @@ Every optimizer is an :class:`Optimizer` ``(init, update)``; see :mod:`jaxnn.opt
 contract. The math is written here, never imported from optax; the test suite and
 ``jaxnn validate`` prove each one equal to its optax twin step by step.
 
-    ================  ======================  ======================================
-    seed (Table 9-1)  jaxnn                   optax
-    ================  ======================  ======================================
-    SGD               ``sgd(lr)``             ``optax.sgd(lr)``
-    momentum          ``momentum(lr, 0.9)``   ``optax.sgd(lr, momentum=0.9)``
-    Nesterov          ``nesterov(lr, 0.9)``   ``optax.sgd(lr, 0.9, nesterov=True)``
-    Adagrad           ``adagrad(lr)``         ``optax.adagrad(lr)``
-    RMSProp           ``rmsprop(lr)``         ``optax.rmsprop(lr)``
-    Adam              ``adam(lr)``            ``optax.adam(lr)``
-    (beyond)          ``adamw``, ``nadam``,   ``optax.adamw``, ``nadam``, ``amsgrad``,
-                      ``amsgrad``, ``adamax``, ``adamax``, ``adadelta`` (pass a
-                      ``adadelta``, ``lion``  learning rate), ``lion``
-    transforms        ``clip``,               ``optax.clip``,
-                      ``clip_by_global_norm``, ``optax.clip_by_global_norm``,
-                      ``add_decayed_weights``  ``optax.add_decayed_weights``
-    wrapper           ``skip_nonfinite``      ``optax.apply_if_finite`` (which gives up
-                                              after ``max_consecutive_errors``)
-    ================  ======================  ======================================
+    ======================  ============================  ====================================
+    seed (Table 9-1)        jaxnn                         optax
+    ======================  ============================  ====================================
+    SGD                     ``sgd(lr)``                   ``optax.sgd(lr)``
+    momentum                ``momentum(lr, 0.9)``         ``optax.sgd(lr, momentum=0.9)``
+    Nesterov                ``nesterov(lr, 0.9)``         ``optax.sgd(lr, 0.9, nesterov=True)``
+    Adagrad                 ``adagrad(lr)``               ``optax.adagrad(lr)``
+    RMSProp                 ``rmsprop(lr)``               ``optax.rmsprop(lr)``
+    Adam                    ``adam(lr)``                  ``optax.adam(lr)``
+    AdamW                   ``adamw(lr)``                 ``optax.adamw(lr)``
+    Nadam                   ``nadam(lr)``                 ``optax.nadam(lr)``
+    AMSGrad                 ``amsgrad(lr)``               ``optax.amsgrad(lr)``
+    Adamax                  ``adamax(lr)``                ``optax.adamax(lr)``
+    Adadelta                ``adadelta()`` (lr 1.0)       ``optax.adadelta(learning_rate=1.0)``
+    Lion                    ``lion(lr)``                  ``optax.lion(lr)``
+    element-wise clipping   ``clip(d)``                   ``optax.clip(d)``
+    global-norm clipping    ``clip_by_global_norm(n)``    ``optax.clip_by_global_norm(n)``
+    weight decay            ``add_decayed_weights(wd)``   ``optax.add_decayed_weights(wd)``
+    NaN/inf guard           ``skip_nonfinite(opt)``       ``optax.apply_if_finite(opt, n)``
+    ======================  ============================  ====================================
 
 The seed's calls with their Keras names and legacy Keras 2.x numerics are in
 :mod:`jaxnn.optim.keras` (``keras.SGD(lr=0.1, momentum=0.9)``, ``keras.Adam(lr=0.001, ...)``).
