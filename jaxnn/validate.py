@@ -82,6 +82,8 @@ def _rng(key: Any) -> np.random.Generator:
         return np.random.default_rng(int(key))
     if isinstance(key, jax.Array) and jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
         return np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel().tolist())
+    if isinstance(key, jax.Array | np.ndarray) and key.dtype == np.uint32:  # a raw PRNGKey
+        return np.random.default_rng(np.asarray(key).ravel().tolist())
     raise TypeError(
         f"`key` must be an int seed or a jax.random.key, got {key!r} (type {type(key).__name__})."
     )

@@ -149,3 +149,11 @@ def test_cli_validate_quick_runs_one_configuration_per_optimizer(capsys, monkeyp
     assert cli.main(["validate", "--quick"]) == 1  # EPS_WRONG fails
     out = capsys.readouterr().out
     assert "sgd-right" in out and "sgd-twin" not in out and "rmsprop-eps-wrong" in out
+
+
+def test_problem_keys_seed_it_deterministically():
+    leaves = lambda key: jax.tree.leaves(validate.random_problem(key).params)  # noqa: E731
+    for a, b in zip(leaves(jax.random.key(5)), leaves(jax.random.PRNGKey(5)), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(leaves(5)[1], leaves(6)[1])
+    np.testing.assert_array_equal(leaves(5)[1], leaves(5)[1])
