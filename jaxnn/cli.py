@@ -407,6 +407,103 @@ def _run_vanishing(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------------------------
+# jaxnn validate
+
+
+def _add_validate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="updates per configuration (default 200; --quick: 50 steps and one configuration "
+        "per optimizer)",
+    )
+    parser.add_argument(
+        "--dtype",
+        choices=("float32", "float64"),
+        default="float32",
+        help="precision (default float32)",
+    )
+    parser.add_argument(
+        "--optimizer",
+        nargs="+",
+        metavar="NAME",
+        default=None,
+        help="only these optimizers or configurations (e.g. adam keras.Adam); default: all",
+    )
+    parser.add_argument(
+        "--list", action="store_true", help="list the configurations and exit, running nothing"
+    )
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    from jaxnn import validate
+    from jaxnn._table import format_table, write_csv
+
+    configs = validate.select(args.optimizer, validate.registry())
+    if args.quick and args.optimizer is None:
+        # One configuration per optimizer (the first, its defaults): half the compilation.
+        firsts = {}
+        for c in configs:
+            firsts.setdefault(c.optimizers[0], c)
+        configs = list(firsts.values())
+    if args.list:
+        print(
+            format_table(
+                ["configuration", "jaxnn call", "reference call"],
+                [[c.name, c.jaxnn_call, c.reference_call] for c in configs],
+            )
+        )
+        return 0
+    steps = args.steps if args.steps is not None else (50 if args.quick else 200)
+    out = prepare_out_dir(args.out)
+    reports = validate.run(steps=steps, dtype=args.dtype, key=args.seed, configs=configs)
+    rtol, atol = validate.TOLERANCES[args.dtype]
+    print(
+        f"jaxnn beside its reference, {steps} steps, {args.dtype}, seed {args.seed}: PASS when "
+        f"|jaxnn - reference| <= atol + rtol*|reference| at every step (rtol={rtol:g}, "
+        f"atol={atol:g} unless the row says otherwise) and every value is finite."
+    )
+    headers = [
+        "configuration",
+        "jaxnn call",
+        "reference call",
+        "steps",
+        "max abs diff",
+        "max rel diff",
+        "rtol",
+        "result",
+    ]
+    rows = [
+        [
+            r.name,
+            r.jaxnn_call,
+            r.reference_call,
+            r.steps,
+            r.max_abs_diff,
+            r.max_rel_diff,
+            r.rtol,
+            "PASS" if r.passed else f"FAIL (step {r.first_failure})",
+        ]
+        for r in reports
+    ]
+    print(format_table(headers, rows, digits=3))
+    failed = [r.name for r in reports if not r.passed]
+    print(
+        f"{len(reports) - len(failed)}/{len(reports)} configurations PASS"
+        + (f"; FAIL: {', '.join(failed)}" if failed else "")
+    )
+    if out is not None:
+        print(f"wrote {write_csv(out / 'validate.csv', headers, rows)}")
+        data = [
+            {**r.summary(), "abs_diff": r.abs_diff, "rel_diff": r.rel_diff, "finite": r.finite}
+            for r in reports
+        ]
+        print(f"wrote {save_json(out / 'validate.json', data)}")
+    return 1 if failed else 0
+
+
 COMMANDS: list[Command] = [
     Command(
         "info",
@@ -435,6 +532,13 @@ COMMANDS: list[Command] = [
         "jaxnn vanishing --quick --out results/vanishing",
         _add_vanishing,
         _run_vanishing,
+    ),
+    Command(
+        "validate",
+        "run every jaxnn optimizer beside its optax twin or recipe and report the differences",
+        "jaxnn validate --dtype float64 --optimizer adam keras.Adam",
+        _add_validate,
+        _run_validate,
     ),
 ]
 

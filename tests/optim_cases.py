@@ -36,6 +36,11 @@ def _cosine(init=0.02):
     return optax.cosine_decay_schedule(init, decay_steps=STEPS, alpha=0.1)
 
 
+def _matrices(params):
+    # A weight-decay mask: decay the matrices, not the vectors and scalars.
+    return jax.tree.map(lambda x: x.ndim > 1, params)
+
+
 CASES = [
     # SGD family
     Case("sgd", optim.sgd, optax.sgd, dict(learning_rate=0.01)),
@@ -142,6 +147,55 @@ CASES = [
         functools.partial(optim.adam, nesterov=True),
         optax.nadam,
         dict(learning_rate=0.01),
+    ),
+    # The wider family (issue 6): each row combines a schedule, a large eps, a mask or weight
+    # decay where the optimizer has them; defaults are covered by `jaxnn validate`'s registry.
+    Case(
+        "adamw-large-eps-schedule-mask",
+        optim.adamw,
+        optax.adamw,
+        dict(learning_rate=_cosine(), eps=0.05, weight_decay=0.01, mask=_matrices),
+    ),
+    Case("nadam", optim.nadam, optax.nadam, dict(learning_rate=0.01, eps_root=1e-4)),
+    Case(
+        "amsgrad-large-eps-schedule",
+        optim.amsgrad,
+        optax.amsgrad,
+        dict(learning_rate=_decaying(), eps=0.05),
+    ),
+    Case(
+        "adamax-large-eps-schedule",
+        optim.adamax,
+        optax.adamax,
+        dict(learning_rate=_cosine(), eps=0.05),
+    ),
+    Case(
+        "adadelta-large-eps-schedule-decay",
+        optim.adadelta,
+        optax.adadelta,
+        dict(learning_rate=_decaying(0.5), rho=0.95, eps=0.01, weight_decay=1e-3),
+    ),
+    Case(
+        "lion-schedule-mask",
+        optim.lion,
+        optax.lion,
+        dict(learning_rate=_cosine(0.003), weight_decay=0.01, mask=_matrices),
+    ),
+    Case(
+        "clip-global-norm-decayed-weights-chain",
+        lambda: optim.chain(
+            optim.clip(0.5),
+            optim.clip_by_global_norm(1.0),
+            optim.add_decayed_weights(_decaying(1e-3), mask=_matrices),
+            optim.sgd(0.01, momentum=0.9),
+        ),
+        lambda: optax.chain(
+            optax.clip(0.5),
+            optax.clip_by_global_norm(1.0),
+            optax.add_decayed_weights(_decaying(1e-3), mask=_matrices),
+            optax.sgd(0.01, momentum=0.9),
+        ),
+        {},
     ),
 ]
 

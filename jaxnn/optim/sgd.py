@@ -79,6 +79,15 @@ def sgd(
     Returns:
         An :class:`~jaxnn.optim.Optimizer` with state :class:`SgdState`.
 
+    Note:
+        optax ``sgd(lr, momentum, nesterov)`` = this default. PyTorch
+        ``torch.optim.SGD(params, lr, momentum=mu, nesterov=...)`` (dampening 0) = ``sgd(lr,
+        mu, nesterov)``, under an lr scheduler too (PyTorch also applies the lr after the
+        buffer); with ``dampening > 0`` there is no exact call (PyTorch does not damp the first
+        step); its ``weight_decay`` is ``chain(add_decayed_weights(wd), sgd(...))``. Legacy
+        Keras ``SGD(lr, momentum, decay)`` = ``lr_in_trace=True`` with an inverse-time schedule
+        (``jaxnn.optim.keras.SGD``).
+
     Examples:
         >>> import jax.numpy as jnp
         >>> opt = sgd(0.1, momentum=0.9)
@@ -135,7 +144,7 @@ def momentum(learning_rate: ScalarOrSchedule, momentum: float = 0.9) -> Optimize
     """Classic (heavy-ball) momentum: ``sgd(learning_rate, momentum)``.
 
     ``m = g + momentum * m;  u = -lr(c) * m``  (the seed's ``v = a v - lr g; w += v`` for a
-    constant learning rate).
+    constant learning rate). PyTorch ``SGD(params, lr, momentum=0.9)`` = ``momentum(lr, 0.9)``.
 
     Examples:
         >>> import jax.numpy as jnp
@@ -149,7 +158,8 @@ def momentum(learning_rate: ScalarOrSchedule, momentum: float = 0.9) -> Optimize
 def nesterov(learning_rate: ScalarOrSchedule, momentum: float = 0.9) -> Optimizer:
     """Nesterov momentum: ``sgd(learning_rate, momentum, nesterov=True)``.
 
-    ``m = g + momentum * m;  u = -lr(c) * (g + momentum * m)``.
+    ``m = g + momentum * m;  u = -lr(c) * (g + momentum * m)``. PyTorch
+    ``SGD(params, lr, momentum=0.9, nesterov=True)`` = ``nesterov(lr, 0.9)``.
 
     Examples:
         >>> import jax.numpy as jnp
