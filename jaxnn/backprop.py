@@ -368,9 +368,7 @@ def value_and_grad(
         Array([ 0.33333334,  0.33333334, -0.6666666 ], dtype=float32)
     """
     _check_loss(loss, output_activation)
-    output, cache = forward(
-        params, x, activation=activation, output_activation=output_activation
-    )
+    output, cache = forward(params, x, activation=activation, output_activation=output_activation)
     y = _check_targets(loss, output, y)
     if loss == "mse":
         value = _losses.mse(output, y)

@@ -7,4 +7,20 @@ arrays and plain numbers, ready for :mod:`jaxnn.plot` and the CLI:
 - ch. 9.4 (GD vs SGD, optimizer comparison, optimizer paths): :mod:`jaxnn.experiments.optimizers`
 """
 
-__all__: list[str] = []
+from jaxnn.experiments.xor import (
+    XorResult,
+    XorVariant,
+    book_initial_params,
+    xor_book,
+    xor_book_variants,
+    xor_verdict,
+)
+
+__all__: list[str] = [
+    "XorResult",
+    "XorVariant",
+    "book_initial_params",
+    "xor_book",
+    "xor_book_variants",
+    "xor_verdict",
+]
