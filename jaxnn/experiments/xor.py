@@ -21,8 +21,10 @@ With ``G_t = dE/dw`` the true gradient of the current sample, the update rules a
                                                         jaxnn.optim.momentum(lr, momentum))
     gd:        w <- w - lr G_t                         (plain gradient descent)
 
-The book's rule still trains because 0.4 > 0.1: the ``- 0.4 G_{t-1}`` term descends. With the
-coefficient 0 it is gradient *ascent* and the error climbs.
+The book's rule still trains because 0.4 > 0.1: the ``- 0.4 G_{t-1}`` term descends, and while
+the gradient changes slowly the rule acts like gradient descent with step 0.4 - 0.1 = 0.3 (its
+error curve follows ``rule="gd", lr=0.3``). With the coefficient 0 it is gradient *ascent* and
+the error climbs.
 
 Examples:
     >>> import jax
