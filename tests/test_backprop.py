@@ -1,9 +1,11 @@
 """jaxnn.backprop: the hand-written chain rule equals jax.grad (seed ch. 8).
 
-Every hidden activation x loss is checked on randomly drawn architectures (depths 1-6, widths
-1-16, layers with and without bias, batch 1 and 7 and a single unbatched sample), 3 seeds each
-(vmapped inside one jit per architecture to keep compilation cheap), with inputs exactly 0 and
-zero biases included so ReLU's kink (relu'(0) = 0, leaky_relu'(0) = 1, as jax.grad) is hit.
+Every hidden activation x loss is checked on a randomly drawn architecture (together they cover
+depths 1-6, widths 1-16, layers with and without bias, batch 1 and 7 and a single unbatched
+sample; softmax outputs under mse), 3 seeds each (vmapped inside one jit per architecture to keep
+compilation cheap), with inputs exactly 0 and zero biases included so ReLU's kink
+(relu'(0) = 0, leaky_relu'(0) = 1, as jax.grad) is hit. The slow test sweeps every
+activation x loss x depth 1-6 x width (1, 3, 16) x batch (1, 7).
 Reference: ``jax.grad`` of ``jaxnn.nn.mlp`` followed by ``jaxnn.losses``.
 """
 
@@ -49,7 +51,7 @@ def reference_loss(params, x, y, *, activation, output_activation, loss):
     return 0.5 * jnp.sum((out - y) ** 2)
 
 
-def draw_configs(per_pair: int = 2, seed: int = 0):
+def draw_configs(per_pair: int = 1, seed: int = 0):
     """Architectures per (activation, loss), drawn so the table covers depths 1-6, widths 1 and
     16, batch 1, 7 and unbatched, zero and random biases, bias-free layers, and softmax outputs."""
     rng = random.Random(seed)
@@ -196,7 +198,7 @@ def test_grad_equals_jax_grad_float64(activation, x64):
 
 
 def test_grad_equals_jax_grad_float32():
-    group = [(i, c) for i, c in enumerate(CONFIGS) if i % 8 == 0]
+    group = [(i, c) for i, c in enumerate(CONFIGS) if i % 4 == 0]
     for (_, cfg), (diff, _) in zip(group, run_configs(group, jnp.dtype("float32"))):
         assert diff.max() <= TOL_F32, f"config {cfg}: {diff.max():.3g}"
 
@@ -204,13 +206,12 @@ def test_grad_equals_jax_grad_float32():
 @pytest.mark.slow
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_grad_equals_jax_grad_exhaustive(activation, x64):
-    """Every loss x depth 1-6 x width (1, 2, 5, 16) x batch (1, 7, unbatched) x bias pattern."""
+    """Every loss x depth 1-6 x width (1, 3, 16) x batch (1, 7); zero biases at even depths."""
     group = []
-    for loss, depth, width, batch, zero_bias in itertools.product(
-        LOSSES, range(1, 7), (1, 2, 5, 16), (1, 7, None), (True, False)
-    ):
+    for loss, depth, width, batch in itertools.product(LOSSES, range(1, 7), (1, 3, 16), (1, 7)):
         out = max(width, 2) if loss == "softmax_ce" else width
         out_act = {"bce": "sigmoid", "softmax_ce": "softmax"}.get(loss, activation)
+        zero_bias = depth % 2 == 0
         cfg = dict(
             activation=activation,
             loss=loss,
@@ -231,17 +232,21 @@ def test_backward_equals_vjp_for_any_cotangent(x64):
     x = jax.random.normal(jax.random.key(4), (6, 3), jnp.float64)
     g = jax.random.normal(jax.random.key(5), (6, 5), jnp.float64)
 
-    @functools.partial(jax.jit, static_argnums=0)
-    def both(out_act, params, x, g):
-        out, cache = backprop.forward(params, x, activation="softplus", output_activation=out_act)
-        fn = _softmax if out_act == "softmax" else out_act
-        ref_out, vjp = jax.vjp(
-            lambda p: nn.mlp(p, x, activation="softplus", output_activation=fn), params
-        )
-        return out, ref_out, backprop.backward(params, cache, g), vjp(g)[0]
+    @jax.jit
+    def both(params, x, g):
+        results = []
+        for out_act in ("tanh", "softmax"):
+            out, cache = backprop.forward(
+                params, x, activation="softplus", output_activation=out_act
+            )
+            fn = _softmax if out_act == "softmax" else out_act
+            ref_out, vjp = jax.vjp(
+                lambda p, fn=fn: nn.mlp(p, x, activation="softplus", output_activation=fn), params
+            )
+            results.append((out, ref_out, backprop.backward(params, cache, g), vjp(g)[0]))
+        return results
 
-    for out_act in ("tanh", "softmax"):
-        out, ref_out, manual, auto = both(out_act, params, x, g)
+    for out, ref_out, manual, auto in both(params, x, g):
         np.testing.assert_allclose(out, ref_out, rtol=1e-14)
         assert_trees_allclose(manual, auto, atol=1e-13)
 
