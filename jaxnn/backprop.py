@@ -259,8 +259,8 @@ def forward(
         params: layers as made by :func:`jaxnn.nn.init_mlp` (with or without ``"b"``).
         x: inputs of shape ``(features,)`` or ``(batch, features)``.
         activation: hidden activation, a name from :func:`jaxnn.activations.names` (sigmoid,
-            tanh, relu, softplus, leaky_relu, identity, ...) or a callable (its derivative is
-            then taken with ``jax.grad``). Default ``"sigmoid"``.
+            tanh, relu, softplus, leaky_relu, identity, ...) or an elementwise callable (its
+            derivative is then taken with ``jax.grad``). Default ``"sigmoid"``.
         output_activation: the last layer's activation, the same choices plus ``"softmax"``
             (over the last axis). Default ``"sigmoid"``.
 
