@@ -603,3 +603,123 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+# --------------------------------------------------------------------------------------------
+# jaxnn xor (ch. 8)
+
+
+def _add_xor(parser: argparse.ArgumentParser) -> None:
+    for action in parser._actions:  # the book's seed, not the CLI-wide default 0
+        if action.dest == "seed":
+            action.default = 777
+            action.help = (
+                "seed of Python's random for the initial weights (default: 777, the book's)"
+            )
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="epochs (default: 5000, the book's; --quick: 1000)"
+    )
+    parser.add_argument(
+        "--method",
+        choices=("manual", "autodiff"),
+        default="manual",
+        help="gradients by jaxnn.backprop (default) or jax.grad: the same numbers",
+    )
+    parser.add_argument("--plot", metavar="FILE", help="save the error curves (PNG) to FILE")
+
+
+def _run_xor(args: argparse.Namespace) -> int:
+    import jax
+    import numpy as np
+
+    from jaxnn import plot
+    from jaxnn._table import format_table, write_csv
+    from jaxnn.experiments import xor_book_variants
+    from jaxnn.experiments.xor import RULES, XOR_INPUTS
+
+    epochs = args.epochs if args.epochs is not None else (1000 if args.quick else 5000)
+    out = prepare_out_dir(args.out)
+    plot_path = Path(args.plot) if args.plot else None
+    if plot_path is not None:
+        prepare_out_dir(plot_path.parent)
+    with jax.enable_x64(True):  # the book computes with Python floats
+        variants = xor_book_variants(epochs=epochs, seed=args.seed, method=args.method)
+    book = variants[0].result
+    errors = np.asarray(book.errors)
+    every = max(1, epochs // 10)
+    print(
+        f"The book's run (ch. 8): XOR 2-2-1, tanh, online updates, lr {book.lr}, "
+        f"'momentum' {book.momentum}, seed {book.seed}, {epochs} epochs, float64"
+    )
+    print(f"rule: {RULES['book']}")
+    for i in range(0, epochs, every):
+        print(f"error: {errors[i]:-.5f}")
+    for x, p in zip(XOR_INPUTS, np.asarray(book.predictions), strict=True):
+        print(f"Input: [{int(x[0])}, {int(x[1])}], Predict: [{float(p)!r}]")
+
+    print(f"\nThe same net and initial weights, {epochs} epochs:")
+    rows = [
+        [
+            v.name,
+            v.result.rule,
+            v.result.activation,
+            "-" if v.result.rule == "gd" else v.result.momentum,
+            float(v.result.errors[0]),
+            float(v.result.errors[-1]),
+            " ".join(f"{p:.3f}" for p in np.asarray(v.result.predictions)),
+        ]
+        for v in variants
+    ]
+    headers = ["run", "rule", "activation", "momentum", "first error", "last error", "predictions"]
+    print(format_table(headers, rows))
+    print()
+    width = max(len(v.name) for v in variants)
+    for v in variants:
+        print(f"{v.name:<{width}}  {v.verdict}")
+
+    fig = None
+    if plot_path is not None or out is not None:
+        fig = plot.xor_error_curves(variants)
+    if plot_path is not None:
+        print(f"wrote {save_figure(fig, plot_path)}")
+    if out is not None:
+        curves = [np.asarray(v.result.errors) for v in variants]
+        csv_rows = [[i, *(float(c[i]) for c in curves)] for i in range(epochs)]
+        write_csv(out / "xor_errors.csv", ["epoch", *(v.name for v in variants)], csv_rows)
+        summary = {
+            "epochs": epochs,
+            "seed": args.seed,
+            "method": args.method,
+            "book_printed_errors": errors[::every],
+            "runs": [
+                {
+                    "name": v.name,
+                    "rule": v.result.rule,
+                    "rule_formula": RULES[v.result.rule],
+                    "activation": v.result.activation,
+                    "lr": v.result.lr,
+                    "momentum": v.result.momentum,
+                    "first_error": float(v.result.errors[0]),
+                    "last_error": float(v.result.errors[-1]),
+                    "predictions": np.asarray(v.result.predictions),
+                    "verdict": v.verdict,
+                }
+                for v in variants
+            ],
+        }
+        print(f"wrote {save_json(out / 'xor.json', summary)}")
+        print(f"wrote {out / 'xor_errors.csv'}")
+        print(f"wrote {save_figure(fig, out / 'xor_errors.png')}")
+    return 0
+
+
+COMMANDS.append(
+    Command(
+        "xor",
+        "ch. 8: the book's XOR backprop run printed the book's way, then the corrected rule, "
+        "plain GD, momentum 0 and sigmoid, with verdicts",
+        "jaxnn xor --plot xor.png",
+        _add_xor,
+        _run_xor,
+    )
+)

@@ -20,7 +20,14 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["activations", "figure_and_axes", "gradient_norms", "loss_curves", "optimizer_paths"]
+__all__ = [
+    "activations",
+    "figure_and_axes",
+    "gradient_norms",
+    "loss_curves",
+    "optimizer_paths",
+    "xor_error_curves",
+]
 
 
 def figure_and_axes(ax: Axes | None = None, *, figsize=(6.0, 4.0)) -> tuple[Figure, Axes]:
@@ -300,3 +307,46 @@ def gradient_norms(report: Any, depth: int | None = None, *, ax: Axes | None = N
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     return fig
+
+
+# --------------------------------------------------------------------------------------------
+# ch. 8: the book's XOR run
+
+
+def xor_error_curves(
+    runs: Mapping[str, Any] | Any,
+    *,
+    title: str | None = "XOR 2-2-1, online backpropagation (ch. 8)",
+    ax: Axes | None = None,
+) -> Figure:
+    """The summed error of each epoch of XOR runs, one line per run, log y.
+
+    The error of an epoch is ``sum over the 4 samples of 0.5 (t - o)^2``, each measured before
+    its own update (the number the book prints every 500 epochs).
+
+    Args:
+        runs: ``{label: errors (epochs,)}``, or a sequence of
+            :class:`jaxnn.experiments.XorVariant` (their ``name`` and ``result.errors``).
+        title: the title (``None`` for none).
+        ax: draw into this axes instead of a new figure.
+
+    Returns:
+        The figure.
+
+    Examples:
+        >>> import numpy as np
+        >>> fig = xor_error_curves({"book": np.geomspace(0.7, 1e-4, 50), "gd": np.ones(50)})
+        >>> fig.axes[0].get_yscale(), [l.get_label() for l in fig.axes[0].get_lines()]
+        ('log', ['book', 'gd'])
+    """
+    if not isinstance(runs, Mapping):
+        try:
+            runs = {run.name: run.result.errors for run in runs}
+        except (AttributeError, TypeError):
+            raise TypeError(
+                "`runs` must be a mapping {label: errors} or a sequence of XorVariant "
+                f"(with .name and .result.errors), got {type(runs).__name__}."
+            ) from None
+    return loss_curves(
+        runs, xlabel="epoch", ylabel="summed error 0.5·Σ(t − o)²", title=title, logy=True, ax=ax
+    )

@@ -16,8 +16,24 @@ from jaxnn.experiments.paths import (
     optimizer_paths,
     paths_table,
 )
+from jaxnn.experiments.xor import (
+    XorResult,
+    XorVariant,
+    book_initial_params,
+    xor_book,
+    xor_book_variants,
+    xor_verdict,
+)
 
 __all__: list[str] = [
+    # ch. 8
+    "XorResult",
+    "XorVariant",
+    "book_initial_params",
+    "xor_book",
+    "xor_book_variants",
+    "xor_verdict",
+    # ch. 9.4
     "PathStats",
     "PathsResult",
     "default_optimizers",
