@@ -7,4 +7,22 @@ arrays and plain numbers, ready for :mod:`jaxnn.plot` and the CLI:
 - ch. 9.4 (GD vs SGD, optimizer comparison, optimizer paths): :mod:`jaxnn.experiments.optimizers`
 """
 
-__all__: list[str] = []
+from jaxnn.experiments.optimizers import (
+    GdVsSgdResult,
+    GdVsSgdRun,
+    OptimizerComparison,
+    OptimizerRun,
+    compare_optimizers,
+    gd_vs_sgd,
+    python_loop_fit,
+)
+
+__all__: list[str] = [
+    "GdVsSgdResult",
+    "GdVsSgdRun",
+    "OptimizerComparison",
+    "OptimizerRun",
+    "compare_optimizers",
+    "gd_vs_sgd",
+    "python_loop_fit",
+]
