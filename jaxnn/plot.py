@@ -98,6 +98,7 @@ def _style_by_mode(ax: Axes, labels: list[str], modes: list[str]) -> None:
         colors.setdefault(name, line.get_color())
         line.set_color(colors[name])
         line.set_linestyle("-" if mode == "compiled" else "--")
+        line.set_marker(".")  # a run of one or two epochs is still visible
     ax.legend(fontsize="small")
 
 

@@ -393,3 +393,18 @@ def test_make_epoch_bad_arguments():
         train.make_epoch(linear_loss, SGD, 4, 2, on_nonfinite="ignore")
     with pytest.raises(TypeError, match="loss_fn"):
         train.make_epoch(None, SGD, 4)
+
+
+def test_readme_fit_example_runs(capsys):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    code = next(
+        b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "train.fit" in b
+    )
+    scope: dict = {}
+    exec(compile(code, "README.md fit example", "exec"), scope)
+    history = scope["history"]
+    assert history.epochs == 30 and history.eval_accuracy[-1] > 0.95
+    assert capsys.readouterr().out.strip()

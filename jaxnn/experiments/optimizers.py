@@ -52,7 +52,7 @@ DEFAULT_LEARNING_RATES: dict[str, dict[int | None, float]] = {
     # model is 8.05, so full-batch GD is stable below 2 / 8.05 = 0.248; the smaller the batch,
     # the noisier the gradient and the smaller the rate that settles near the optimum (measured).
     "linear": {None: 0.2, 100: 0.05, 10: 0.01, 1: 0.002},
-    "mlp": {None: 0.2, 100: 0.05, 10: 0.01, 1: 0.002},
+    "mlp": {None: 0.1, 100: 0.05, 10: 0.01, 1: 0.002},
 }
 """``{model: {batch_size: learning rate}}`` of :func:`gd_vs_sgd` (``None`` is full batch)."""
 
@@ -186,7 +186,7 @@ def _first_at_or_below(values: np.ndarray, target: float) -> int | None:
 @functools.cache
 def _loop_programs(loss_fn, optimizer, shapes: tuple) -> tuple[dict, Any, float]:
     """AOT-compiled step for each batch shape and the evaluation (cached per configuration)."""
-    x_shape, y_shape, dtype, batch_sizes, params_like = shapes
+    x_shape, y_shape, (x_dtype, y_dtype), batch_sizes, params_like = shapes
     params = jax.tree.unflatten(
         params_like[0], [jax.ShapeDtypeStruct(s, d) for s, d in params_like[1]]
     )
@@ -195,11 +195,11 @@ def _loop_programs(loss_fn, optimizer, shapes: tuple) -> tuple[dict, Any, float]
     t0 = time.perf_counter()
     steps = {}
     for b in batch_sizes:
-        xb = jax.ShapeDtypeStruct((b, *x_shape[1:]), dtype)
-        yb = jax.ShapeDtypeStruct((b, *y_shape[1:]), dtype)
+        xb = jax.ShapeDtypeStruct((b, *x_shape[1:]), x_dtype)
+        yb = jax.ShapeDtypeStruct((b, *y_shape[1:]), y_dtype)
         steps[b] = step.lower(params, state, xb, yb).compile()
-    full_x = jax.ShapeDtypeStruct(x_shape, dtype)
-    full_y = jax.ShapeDtypeStruct(y_shape, dtype)
+    full_x = jax.ShapeDtypeStruct(x_shape, x_dtype)
+    full_y = jax.ShapeDtypeStruct(y_shape, y_dtype)
     evaluate = jax.jit(loss_fn).lower(params, full_x, full_y).compile()
     return steps, evaluate, time.perf_counter() - t0
 
@@ -252,7 +252,7 @@ def python_loop_fit(
     sizes = (n,) if batch_size is None else tuple(sorted({batch_size, n % batch_size} - {0}))
     leaves, treedef = jax.tree.flatten(params)
     like = (treedef, tuple((np.shape(a), jnp.result_type(a)) for a in leaves))
-    shapes = (x_np.shape, y_np.shape, x_np.dtype, sizes, like)
+    shapes = (x_np.shape, y_np.shape, (x_np.dtype, y_np.dtype), sizes, like)
     steps, evaluate, compile_time = _loop_programs(loss_fn, optimizer, shapes)
     params = jax.tree.map(lambda a: jnp.array(a, copy=True), params)
     state = optimizer.init(params)
