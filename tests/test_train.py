@@ -281,19 +281,28 @@ def test_optax_optimizer_and_progress_bar(capsys):
     assert "fit" in capsys.readouterr().err
 
 
-def test_make_epoch_vmaps_over_keys():
-    epoch = train.make_epoch(linear_loss, ADAM, N, 4)
+def test_make_epoch_vmaps_over_learning_rates_and_keys():
+    # issue 10's sweep: the optimizer is built inside the vmapped function from a traced rate
+    def one(lr, key):
+        opt = optim.adam(lr)
+        return train.make_epoch(linear_loss, opt, N, 4)(PARAMS, opt.init(PARAMS), key, X, Y)
+
     runs = [KEY, jax.random.key(3)]
+    lrs = jnp.array([0.05, 0.05])
     keys = jnp.stack([train.epoch_key(k, 0) for k in runs])
-    batched = jax.jit(jax.vmap(epoch, in_axes=(None, None, 0, None, None)))
-    p, _, stats = batched(PARAMS, ADAM.init(PARAMS), keys, X, Y)
+    p, _, stats = jax.jit(jax.vmap(one))(lrs, keys)
     assert stats.step_loss.shape == (2, 3) and bool(stats.applied.all())
-    for i, run_key in enumerate(runs):
+    for i, run_key in enumerate(runs):  # adam(0.05) is ADAM: a plain loop over the same order
         ref_params, _, ref_losses = reference_loop(linear_loss, PARAMS, ADAM, X, Y, 1, 4, run_key)
         assert_trees_allclose(
             jax.tree.map(lambda a, i=i: a[i], p), ref_params, rtol=1e-6, atol=1e-6
         )
         np.testing.assert_allclose(stats.step_loss[i], ref_losses, rtol=1e-6)
+    p, _, stats = jax.jit(jax.vmap(one))(jnp.array([0.05, 1e30]), keys)
+    # lane 2: the first update moves w by about 1e30 (still finite); the next loss overflows,
+    # so that lane keeps the parameters after one update while lane 1 trains on
+    assert stats.applied.tolist() == [[True] * 3, [True, False, False]]
+    assert np.all(np.isfinite(np.asarray(p["w"]))) and np.abs(p["w"][1]).max() > 1e29
 
 
 def test_skip_policy_drops_only_the_bad_update():
