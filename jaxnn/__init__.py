@@ -13,7 +13,7 @@ Examples:
 
 from importlib.metadata import PackageNotFoundError, version
 
-from jaxnn import activations, losses, nn, optim
+from jaxnn import activations, diagnostics, losses, nn, optim
 from jaxnn.nn import init_mlp, mlp
 from jaxnn.optim import Optimizer, apply_updates
 
@@ -27,6 +27,7 @@ __all__ = [
     "__version__",
     "activations",
     "apply_updates",
+    "diagnostics",
     "init_mlp",
     "losses",
     "mlp",

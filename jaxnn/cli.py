@@ -116,6 +116,298 @@ def _run_info(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------------------
+# jaxnn paths
+
+_PATH_SURFACES = ("quadratic", "rosenbrock", "beale", "saddle")
+
+
+def _add_paths(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--surface",
+        choices=[*_PATH_SURFACES, "all"],
+        default="all",
+        help="the 2-D test function (default: all four)",
+    )
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="updates per path (default: the surface's own: quadratic 100, Rosenbrock 3000, "
+        "Beale 1500, saddle 40)",
+    )
+    parser.add_argument(
+        "--tol",
+        type=float,
+        default=1e-2,
+        help="distance to the minimum that counts as reaching it (default: 0.01)",
+    )
+
+
+def _finite_or_none(values: Any) -> Any:
+    """Nested lists of floats with inf/nan as None (valid JSON)."""
+    import math
+
+    if isinstance(values, list):
+        return [_finite_or_none(v) for v in values]
+    if isinstance(values, float) and not math.isfinite(values):
+        return None
+    return values
+
+
+def _paths_json(result: Any) -> dict[str, Any]:
+    return {
+        "surface": result.surface.name,
+        "x0": result.x0.tolist(),
+        "minimum": result.surface.minimum,
+        "bounds": result.surface.bounds,
+        "steps": result.steps,
+        "tol": result.tol,
+        "optimizers": {
+            name: {
+                "hyperparameters": result.hyperparameters.get(name, {}),
+                "final_point": _finite_or_none(s.final_point.astype(float).tolist()),
+                "final_loss": _finite_or_none(s.final_loss),
+                "distance": _finite_or_none(s.distance),
+                "steps_to_minimum": s.steps_to_minimum,
+                "exit_step": s.exit_step,
+                "path": _finite_or_none(result.paths[name].astype(float).tolist()),
+            }
+            for name, s in result.stats.items()
+        },
+    }
+
+
+def _run_paths(args: argparse.Namespace) -> int:
+    from jaxnn import plot
+    from jaxnn._table import format_table, write_csv
+    from jaxnn.experiments import ill_conditioned_story, optimizer_paths, paths_table
+
+    if args.steps is not None and args.steps < 1:
+        raise CLIError(f"--steps must be >= 1, got --steps {args.steps}.")
+    if not args.tol > 0:
+        raise CLIError(f"--tol must be positive, got --tol {args.tol}.")
+    out = prepare_out_dir(args.out)
+    names = _PATH_SURFACES if args.surface == "all" else (args.surface,)
+    results = {name: optimizer_paths(name, steps=args.steps, tol=args.tol) for name in names}
+    if "quadratic" in names:
+        results["quadratic_story"] = ill_conditioned_story(steps=args.steps or 20)
+    summary = {}
+    for name, result in results.items():
+        headers, rows = paths_table(result)
+        minimum = result.surface.minimum
+        where = "no minimum" if minimum is None else f"minimum ({minimum[0]:g}, {minimum[1]:g})"
+        print(
+            f"\n{result.surface.title}: from ({result.x0[0]:g}, {result.x0[1]:g}), {where}, "
+            f"{result.steps} steps, tol {result.tol:g}"
+        )
+        print(format_table(headers, rows))
+        if name == "quadratic_story":
+            gd06, mom = result.stats["gd lr=0.6"], result.stats["momentum lr=0.6 mu=0.5"]
+            print(
+                "GD multiplies x2 by (1 - 4 lr) each step: lr 0.4 gives -0.6 (converges), "
+                "lr 0.6 gives -1.4 (diverges: out of the picture at step "
+                f"{gd06.exit_step}). Momentum 0.5 at lr 0.6 damps the zig-zag: within tol "
+                f"at step {mom.steps_to_minimum}."
+            )
+        summary[name] = _paths_json(result)
+        if out is not None:
+            fig = plot.optimizer_paths(result, grid=80 if args.quick else 200)
+            print(f"wrote {save_figure(fig, out / f'paths_{name}.png')}")
+            print(f"wrote {write_csv(out / f'paths_{name}.csv', headers, rows)}")
+    if out is not None:
+        print(f"wrote {save_json(out / 'paths.json', summary)}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# jaxnn activations / jaxnn vanishing (seed ch. 9.3)
+
+_CH93_ACTIVATIONS = ("sigmoid", "tanh", "relu", "softplus")
+
+
+def _add_activations(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--names",
+        nargs="+",
+        default=list(_CH93_ACTIVATIONS),
+        metavar="NAME",
+        help="activations to show (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--depth",
+        type=int,
+        default=10,
+        help="number of layers the reading multiplies over (default: %(default)s)",
+    )
+
+
+def _run_activations(args: argparse.Namespace) -> int:
+    from jaxnn import diagnostics, plot
+    from jaxnn._table import write_csv
+
+    summary = diagnostics.activation_derivatives(args.names, num=2001 if args.quick else 20001)
+    reading = summary.reading(args.depth)
+    print("Activations and their derivatives f'(x) (seed figures 9-3, 9-4)")
+    print(summary.table())
+    print()
+    print(reading)
+    out = prepare_out_dir(args.out)
+    if out is not None:
+        headers, rows = summary.rows()
+        print(f"wrote {write_csv(out / 'activations.csv', headers, rows)}")
+        data = {"headers": headers, "rows": rows, "reading": reading}
+        print(f"wrote {save_json(out / 'activations.json', data)}")
+        print(f"wrote {save_figure(plot.activations(args.names), out / 'activations.png')}")
+    return 0
+
+
+def _add_vanishing(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--activations",
+        nargs="+",
+        default=list(_CH93_ACTIVATIONS),
+        metavar="NAME",
+        help="hidden activations to compare (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--depths",
+        nargs="+",
+        type=int,
+        default=None,
+        metavar="N",
+        help="numbers of hidden layers (default: 2 5 10 20; --quick: 3 10)",
+    )
+    parser.add_argument("--width", type=int, default=32, help="hidden units (default: 32)")
+    parser.add_argument(
+        "--seeds", type=int, default=None, help="seeds per setting (default: 5; --quick: 3)"
+    )
+    parser.add_argument(
+        "--init", default="glorot_normal", help="weight initializer (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--depth",
+        type=int,
+        default=None,
+        help="depth of the per-layer table and figure (default: 10 if measured, else the deepest)",
+    )
+    parser.add_argument(
+        "--train-depth",
+        type=int,
+        default=8,
+        help="hidden layers of the trained network (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="training epochs (default: 20; --quick: 4)"
+    )
+    parser.add_argument(
+        "--dataset",
+        choices=("auto", "digits", "generated"),
+        default="auto",
+        help="training data: scikit-learn's digits when installed (auto), or generated",
+    )
+    parser.add_argument(
+        "--no-train", action="store_true", help="only measure gradients, skip the training run"
+    )
+
+
+def _run_vanishing(args: argparse.Namespace) -> int:
+    import jax
+
+    from jaxnn import diagnostics, plot
+    from jaxnn._table import write_csv
+
+    quick = args.quick
+    depths = args.depths if args.depths is not None else [3, 10] if quick else [2, 5, 10, 20]
+    seeds = args.seeds if args.seeds is not None else 3 if quick else 5
+    epochs = args.epochs if args.epochs is not None else 4 if quick else 20
+    if args.depth is not None and args.depth not in depths:
+        raise CLIError(f"--depth {args.depth} is not among --depths {depths}; add it there.")
+    key_grad, key_train = jax.random.split(jax.random.key(args.seed))
+    report = diagnostics.vanishing_gradients(
+        activations=args.activations,
+        depths=depths,
+        width=args.width,
+        init=args.init,
+        seeds=seeds,
+        key=key_grad,
+    )
+    depth = report.default_depth() if args.depth is None else args.depth
+    print("Ratio of gradient norms, first hidden layer / last hidden layer")
+    print(report.table())
+    print()
+    print(f"Gradient norm of each layer's weights, {depth} hidden layers (median over seeds)")
+    print(report.layer_table(depth))
+    print()
+    print(report.reading(depth))
+    comparison = None
+    if not args.no_train:
+        comparison = diagnostics.train_depth_comparison(
+            activations=args.activations,
+            depth=args.train_depth,
+            width=args.width,
+            epochs=epochs,
+            init=args.init,
+            dataset=args.dataset,
+            key=key_train,
+        )
+        print()
+        print("The consequence: the same deep network trained with each activation")
+        print(comparison.table())
+        print()
+        print(comparison.reading())
+    out = prepare_out_dir(args.out)
+    if out is None:
+        return 0
+    wrote = [write_csv(out / "vanishing_ratios.csv", *report.ratio_rows())]
+    wrote.append(write_csv(out / f"vanishing_layers_depth{depth}.csv", *report.layer_rows(depth)))
+    wrote.append(save_figure(plot.gradient_norms(report, depth), out / "gradient_norms.png"))
+    data: dict[str, Any] = {
+        "settings": {
+            "width": report.width,
+            "n_inputs": report.n_inputs,
+            "n_samples": report.n_samples,
+            "init": report.init,
+            "seeds": report.seeds,
+            "seed": args.seed,
+        },
+        "ratios": {
+            a: dict(zip(map(str, report.depths), map(float, report.ratios[i]), strict=True))
+            for i, a in enumerate(report.activations)
+        },
+        "layer_norms": {
+            a: {str(d): report.norms[(a, d)] for d in report.depths} for a in report.activations
+        },
+        "reading": report.reading(depth),
+    }
+    if comparison is not None:
+        wrote.append(write_csv(out / "depth_training.csv", *comparison.rows()))
+        fig = plot.loss_curves(
+            comparison.curves("loss"),
+            ylabel="training loss (cross-entropy)",
+            title=f"{comparison.depth} hidden layers: {comparison.dataset.split(' (')[0]}",
+        )
+        wrote.append(save_figure(fig, out / "depth_training.png"))
+        data["training"] = {
+            "dataset": comparison.dataset,
+            "depth": comparison.depth,
+            "width": comparison.width,
+            "epochs": comparison.epochs,
+            "batch_size": comparison.batch_size,
+            "optimizer": comparison.optimizer,
+            "loss": comparison.curves("loss"),
+            "accuracy": comparison.curves("accuracy"),
+            "test_accuracy": dict(
+                zip(comparison.activations, map(float, comparison.test_accuracy), strict=True)
+            ),
+            "reading": comparison.reading(),
+        }
+    wrote.append(save_json(out / "vanishing.json", data))
+    for path in wrote:
+        print(f"wrote {path}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
 # jaxnn gd-vs-sgd, jaxnn optimizers (ch. 9.4)
 
 
@@ -279,6 +571,27 @@ COMMANDS: list[Command] = [
         "jaxnn info",
         _add_info,
         _run_info,
+    ),
+    Command(
+        "paths",
+        "optimizer paths on 2-D surfaces: quadratic, Rosenbrock, Beale, saddle (figure 9-6)",
+        "jaxnn paths --surface rosenbrock --out results/paths",
+        _add_paths,
+        _run_paths,
+    ),
+    Command(
+        "activations",
+        "show sigmoid, tanh, ReLU and softplus with their derivatives (seed ch. 9.3)",
+        "jaxnn activations --out results/activations",
+        _add_activations,
+        _run_activations,
+    ),
+    Command(
+        "vanishing",
+        "measure vanishing gradients per layer and train a deep MLP per activation (ch. 9.3)",
+        "jaxnn vanishing --quick --out results/vanishing",
+        _add_vanishing,
+        _run_vanishing,
     ),
     Command(
         "gd-vs-sgd",

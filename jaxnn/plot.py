@@ -20,7 +20,15 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["figure_and_axes", "gd_vs_sgd_curves", "loss_curves", "optimizer_comparison"]
+__all__ = [
+    "activations",
+    "figure_and_axes",
+    "gd_vs_sgd_curves",
+    "gradient_norms",
+    "loss_curves",
+    "optimizer_comparison",
+    "optimizer_paths",
+]
 
 
 def figure_and_axes(ax: Axes | None = None, *, figsize=(6.0, 4.0)) -> tuple[Figure, Axes]:
@@ -81,6 +89,222 @@ def loss_curves(
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def optimizer_paths(
+    result: Any,
+    *,
+    grid: int = 200,
+    levels: int = 25,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Optimizer paths on a contour plot of their surface (the seed's figure 9-6).
+
+    The contours of ``result.surface.f`` over its plot bounds (log-spaced levels when the
+    surface's ``log_levels`` is set: Rosenbrock and Beale span decades), one coloured line per
+    optimizer (one point per step), a black circle at the start and a star at the minimum.
+    The axes keep the surface's bounds: a diverging path runs off the picture.
+
+    Args:
+        result: a :class:`jaxnn.experiments.PathsResult` (from ``optimizer_paths`` or
+            ``ill_conditioned_story``).
+        grid: contour grid points per axis (default 200).
+        levels: number of contour levels (default 25).
+        title: the title; default the surface's title and the number of steps.
+        ax: draw into this axes instead of a new figure.
+
+    Returns:
+        The figure; ``ax.get_lines()`` are the paths, one per optimizer, in ``result.paths``
+        order (the start and minimum are scatter markers).
+
+    Examples:
+        >>> from jaxnn import optim
+        >>> from jaxnn.experiments import optimizer_paths as run_paths
+        >>> r = run_paths("quadratic", {"gd": optim.sgd(0.4), "momentum": optim.momentum(0.4, 0.5)})
+        >>> fig = optimizer_paths(r, grid=20)
+        >>> [line.get_label() for line in fig.axes[0].get_lines()]
+        ['gd', 'momentum']
+    """
+    surface = getattr(result, "surface", None)
+    if not (hasattr(result, "paths") and hasattr(surface, "f") and hasattr(surface, "bounds")):
+        raise TypeError(
+            "`result` must be a PathsResult from jaxnn.experiments.optimizer_paths, got "
+            f"{type(result).__name__}."
+        )
+    fig, ax = figure_and_axes(ax, figsize=(6.5, 5.0))
+    (x_lo, x_hi), (y_lo, y_hi) = surface.bounds
+    xs, ys = np.linspace(x_lo, x_hi, grid), np.linspace(y_lo, y_hi, grid)
+    xx, yy = np.meshgrid(xs, ys)
+    zz = np.asarray(surface.f(np.stack([xx, yy], axis=-1).astype(np.float32)), dtype=float)
+    if surface.log_levels and np.all(zz >= 0):
+        from matplotlib.colors import LogNorm
+
+        hi = float(zz.max())
+        positive = zz[zz > 0]
+        lo = max(float(positive.min()) if positive.size else hi * 1e-6, hi * 1e-6)
+        ax.contour(
+            xx,
+            yy,
+            zz,
+            levels=np.geomspace(lo, hi, levels),
+            norm=LogNorm(),
+            cmap="viridis",
+            linewidths=0.7,
+            alpha=0.6,
+        )
+    else:
+        ax.contour(xx, yy, zz, levels=levels, cmap="viridis", linewidths=0.7, alpha=0.6)
+    for name, path in result.paths.items():
+        p = np.asarray(path, dtype=float)
+        ax.plot(p[:, 0], p[:, 1], marker=".", markersize=3, linewidth=1.2, label=str(name))
+    x0 = np.asarray(result.x0, dtype=float)
+    ax.scatter([x0[0]], [x0[1]], color="black", s=40, zorder=5, label="start")
+    if surface.minimum is not None:
+        ax.scatter(
+            [surface.minimum[0]],
+            [surface.minimum[1]],
+            marker="*",
+            color="red",
+            s=150,
+            zorder=5,
+            label="minimum",
+        )
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    steps = getattr(result, "steps", None)
+    ax.set_title(title or (surface.title + (f", {steps} steps" if steps else "")))
+    ax.legend(fontsize="small", loc="best")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Chapter 9.3: activations and vanishing gradients
+
+
+def _draw_activation(ax: Axes, name: Any, x: np.ndarray, color: str | None = None) -> None:
+    from jaxnn import activations as act
+
+    f, df = act.get(name, argument="names"), act.derivative(name, argument="names")
+    label = name if isinstance(name, str) else getattr(name, "__name__", "f")
+    (line,) = ax.plot(x, np.asarray(f(x)), color=color, label=label)
+    ax.plot(x, np.asarray(df(x)), color=line.get_color(), linestyle="--", label=f"{label}'")
+    if label == "sigmoid":
+        peak = float(act.sigmoid_derivative(0.0))
+        ax.plot([0.0], [peak], "o", color=line.get_color(), label=f"max sigmoid' = {peak:g}")
+        ax.annotate(
+            f"max {peak:g} at x = 0",
+            xy=(0.0, peak),
+            xytext=(0.35 * float(x.max()), peak + 0.25),
+            arrowprops={"arrowstyle": "->", "color": line.get_color()},
+        )
+
+
+def activations(
+    names=("sigmoid", "tanh", "relu", "softplus"),
+    *,
+    x: Any = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Each activation ``f`` (solid) with its derivative ``f'`` (dashed): the seed's figures 9-3
+    and 9-4. Sigmoid's largest derivative, 0.25 at x = 0, is marked.
+
+    Args:
+        names: activation names (or callables) of :mod:`jaxnn.activations`.
+        x: the inputs to draw over (default 401 points on [-6, 6]).
+        ax: draw every activation into this one axes; by default each gets its own panel.
+
+    Returns:
+        The figure. Lines are labelled ``name`` and ``name'``.
+
+    Examples:
+        >>> fig = activations(("sigmoid", "relu"))
+        >>> [[t.get_text() for t in a.get_legend().get_texts()] for a in fig.axes]
+        [['sigmoid', "sigmoid'", "max sigmoid' = 0.25"], ['relu', "relu'"]]
+    """
+    if isinstance(names, str) or callable(names):
+        names = (names,)
+    names = list(names)
+    if not names:
+        raise ValueError("`names` must name at least one activation, e.g. ('sigmoid', 'relu').")
+    xs = np.linspace(-6.0, 6.0, 401) if x is None else np.asarray(x, dtype=float).reshape(-1)
+    if ax is not None:
+        fig, ax = figure_and_axes(ax)
+        for name in names:
+            _draw_activation(ax, name, xs)
+        axes = [ax]
+    else:
+        cols = min(len(names), 4)
+        rows = -(-len(names) // cols)
+        fig = Figure(figsize=(3.2 * cols, 2.9 * rows), layout="constrained")
+        axes = list(np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel())
+        for extra in axes[len(names) :]:
+            fig.delaxes(extra)
+        axes = axes[: len(names)]
+        for a, name in zip(axes, names, strict=True):
+            _draw_activation(a, name, xs, color="C0")
+            label = name if isinstance(name, str) else getattr(name, "__name__", "f")
+            a.set_title(label)
+    for a in axes:
+        a.axhline(0.0, color="0.6", linewidth=0.6)
+        a.axvline(0.0, color="0.6", linewidth=0.6)
+        a.set_xlabel("x")
+        a.grid(True, alpha=0.3)
+        a.legend(fontsize="small", loc="upper left")
+    axes[0].set_ylabel("f(x) and f'(x)")
+    return fig
+
+
+def gradient_norms(report: Any, depth: int | None = None, *, ax: Axes | None = None) -> Figure:
+    """Per-layer weight-gradient norm on a log scale, one line per activation (figure 9-2).
+
+    Args:
+        report: a :class:`jaxnn.diagnostics.VanishingReport`.
+        depth: which depth to draw (default: 10 if measured, else the deepest).
+        ax: draw into this axes instead of a new figure.
+
+    Returns:
+        The figure: x is the layer (1 = first hidden layer, the last tick is the output layer),
+        y the median gradient norm ``||dL/dW_l||``.
+
+    Examples:
+        >>> import jax
+        >>> from jaxnn import diagnostics
+        >>> r = diagnostics.vanishing_gradients(activations=("relu",), depths=(6,), seeds=2,
+        ...                                     key=jax.random.key(0))
+        >>> fig = gradient_norms(r)
+        >>> fig.axes[0].get_yscale(), [line.get_label() for line in fig.axes[0].get_lines()]
+        ('log', ['relu'])
+    """
+    from jaxnn.diagnostics import VanishingReport
+
+    if not isinstance(report, VanishingReport):
+        raise TypeError(
+            "`report` must be a VanishingReport from jaxnn.diagnostics.vanishing_gradients, "
+            f"got {type(report).__name__}."
+        )
+    depth = report.default_depth() if depth is None else depth
+    if depth not in report.depths:
+        raise ValueError(
+            f"`depth` must be one of the measured depths {report.depths}, got depth={depth!r}."
+        )
+    fig, ax = figure_and_axes(ax)
+    layers = np.arange(1, depth + 2)
+    for name in report.activations:
+        ax.plot(layers, np.asarray(report.norms[(name, depth)]), marker="o", label=name)
+    ax.set_yscale("log")
+    ax.set_xticks(layers, [str(l) for l in layers[:-1]] + ["out"])
+    ax.set_xlabel("layer (1 = first hidden layer; gradients flow back from the output)")
+    ax.set_ylabel("gradient norm ||dL/dW||")
+    ax.set_title(
+        f"Gradient norm per layer: {depth} hidden layers of {report.width}\n"
+        f"({report.init}, median of {report.seeds} seeds)"
+    )
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     return fig

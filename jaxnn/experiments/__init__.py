@@ -4,7 +4,8 @@ Each chapter lives in its own module and is re-exported here; results are ``Name
 arrays and plain numbers, ready for :mod:`jaxnn.plot` and the CLI:
 
 - ch. 8 (backpropagation on XOR): :mod:`jaxnn.experiments.xor`
-- ch. 9.4 (GD vs SGD, optimizer comparison, optimizer paths): :mod:`jaxnn.experiments.optimizers`
+- ch. 9.4 (GD vs SGD, optimizer comparison, optimizer paths): :mod:`jaxnn.experiments.optimizers`,
+  :mod:`jaxnn.experiments.paths`
 """
 
 from jaxnn.experiments.optimizers import (
@@ -16,13 +17,27 @@ from jaxnn.experiments.optimizers import (
     gd_vs_sgd,
     python_loop_fit,
 )
+from jaxnn.experiments.paths import (
+    PathsResult,
+    PathStats,
+    default_optimizers,
+    ill_conditioned_story,
+    optimizer_paths,
+    paths_table,
+)
 
 __all__: list[str] = [
     "GdVsSgdResult",
     "GdVsSgdRun",
     "OptimizerComparison",
     "OptimizerRun",
+    "PathStats",
+    "PathsResult",
     "compare_optimizers",
+    "default_optimizers",
     "gd_vs_sgd",
+    "ill_conditioned_story",
+    "optimizer_paths",
+    "paths_table",
     "python_loop_fit",
 ]
