@@ -372,7 +372,9 @@ def draw(results: dict[str, Any], tasks: list[Task], path: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, few rounds (~1 min)")
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes, 2 rounds (about 1-2 minutes)"
+    )
     parser.add_argument("--rounds", type=int, help="timed rounds (default 5; --quick 2)")
     parser.add_argument("--out", help="directory for the JSON and PNG (default benchmarks/results)")
     args = parser.parse_args(argv)

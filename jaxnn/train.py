@@ -454,7 +454,11 @@ def _check_scalar_fn(name: str, fn: Callable, params: Any, x: Any, y: Any, what:
 
 def _copy_tree(tree: Any) -> Any:
     """Fresh, strongly typed device copies: the donated buffers are never the caller's."""
-    return jax.tree.map(lambda a: jnp.array(a, dtype=jnp.result_type(a), copy=True), tree)
+
+    def copy(a):  # an explicit, canonical dtype: float64 NumPy params become float32 under x32
+        return jnp.array(a, dtype=jax.dtypes.canonicalize_dtype(jnp.result_type(a)), copy=True)
+
+    return jax.tree.map(copy, tree)
 
 
 _CHUNK_STEPS = 65536  # most updates one compiled call can record (its buffers' size)

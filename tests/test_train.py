@@ -244,9 +244,10 @@ def test_one_compile_for_all_epochs_and_chunks():
 
 
 def test_callers_params_are_copied_not_donated():
-    params = {"w": np.ones(FEATURES, np.float32), "b": jnp.array(0.5)}
+    params = {"w": np.ones(FEATURES), "b": jnp.array(0.5)}  # NumPy float64 and a JAX array
     r = train.fit(linear_loss, params, ADAM, X, Y, epochs=5, progress=False)
     assert float(params["b"]) == 0.5 and np.all(params["w"] == 1.0)  # still readable, unchanged
+    assert r.params["w"].dtype == jnp.float32
     assert not np.allclose(np.asarray(r.params["w"]), 1.0)
 
 
