@@ -504,6 +504,163 @@ def _run_validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+# --------------------------------------------------------------------------------------------
+# jaxnn gd-vs-sgd, jaxnn optimizers (ch. 9.4)
+
+
+def _plain(obj: Any) -> Any:
+    """NamedTuples as dicts, arrays as lists and NaN as None, for JSON."""
+    if hasattr(obj, "_asdict"):
+        return {k: _plain(v) for k, v in obj._asdict().items()}
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    if hasattr(obj, "tolist"):
+        return _plain(obj.tolist())
+    if isinstance(obj, float) and obj != obj:
+        return None
+    return obj
+
+
+def _add_gd_vs_sgd(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model", choices=("linear", "mlp"), default="linear", help="model (default: linear)"
+    )
+    parser.add_argument(
+        "--dataset",
+        choices=("auto", "diabetes", "regression"),
+        default="auto",
+        help="diabetes (scikit-learn's bundled copy) or generated regression (default: auto)",
+    )
+    parser.add_argument("--epochs", type=int, help="epochs per run (default: 20; --quick: 4)")
+
+
+def _run_gd_vs_sgd(args: argparse.Namespace) -> int:
+    import jax
+
+    from jaxnn import plot
+    from jaxnn._table import format_table, write_csv
+    from jaxnn.experiments import gd_vs_sgd
+
+    out = prepare_out_dir(args.out)
+    result = gd_vs_sgd(
+        key=jax.random.key(args.seed),
+        dataset=args.dataset,
+        model=args.model,
+        epochs=args.epochs,
+        quick=args.quick,
+    )
+    headers = [
+        "run",
+        "mode",
+        "batch",
+        "lr",
+        "updates/epoch",
+        "compile s",
+        "ms/epoch",
+        "updates/s",
+        "s to target",
+        "examples to target",
+        "final loss",
+    ]
+    rows = [
+        [
+            r.name,
+            r.mode,
+            "all" if r.batch_size is None else r.batch_size,
+            r.learning_rate,
+            r.steps_per_epoch,
+            r.compile_time,
+            1e3 * r.epoch_time,
+            r.updates_per_second,
+            r.time_to_target,
+            r.examples_to_target,
+            r.final_loss,
+        ]
+        for r in result.runs
+    ]
+    print(
+        f"GD vs SGD on {result.dataset} ({result.n} examples), {result.model} model; "
+        f"target loss {result.target_loss:.4g} (best linear fit {result.optimal_loss:.4g})"
+    )
+    print(format_table(headers, rows))
+    if out is not None:
+        print(f"wrote {write_csv(out / 'gd_vs_sgd.csv', headers, rows)}")
+        print(f"wrote {save_json(out / 'gd_vs_sgd.json', _plain(result))}")
+        print(f"wrote {save_figure(plot.gd_vs_sgd_curves(result), out / 'gd_vs_sgd.png')}")
+    return 0
+
+
+def _add_optimizers(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dataset",
+        choices=("auto", "digits", "blobs"),
+        default="auto",
+        help="digits (scikit-learn's bundled copy) or generated blobs (default: auto)",
+    )
+    parser.add_argument(
+        "--optimizers",
+        default="sgd,momentum,nesterov,adagrad,rmsprop,adam",
+        help="comma-separated names (default: all six of Table 9-1)",
+    )
+    parser.add_argument("--epochs", type=int, help="epochs per optimizer (default: 20; --quick: 3)")
+    parser.add_argument("--batch-size", type=int, default=32, help="batch size (default: 32)")
+
+
+def _run_optimizers(args: argparse.Namespace) -> int:
+    import jax
+
+    from jaxnn import plot
+    from jaxnn._table import format_table, write_csv
+    from jaxnn.experiments import compare_optimizers
+
+    out = prepare_out_dir(args.out)
+    names = [name.strip() for name in args.optimizers.split(",") if name.strip()]
+    result = compare_optimizers(
+        key=jax.random.key(args.seed),
+        dataset=args.dataset,
+        optimizers=names,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        quick=args.quick,
+    )
+    headers = [
+        "optimizer",
+        "hyperparameters",
+        "train loss",
+        "test loss",
+        "test accuracy",
+        "train s",
+        "compile s",
+        "stopped",
+    ]
+    rows = [
+        [
+            r.name,
+            " ".join(f"{k}={v}" for k, v in r.hyperparameters.items()),
+            float(r.train_loss[-1]) if len(r.train_loss) else float("nan"),
+            r.final_test_loss,
+            r.final_test_accuracy,
+            r.train_time,
+            r.compile_time,
+            r.stopped,
+        ]
+        for r in result.runs
+    ]
+    sizes = "-".join(str(s) for s in result.sizes)
+    print(
+        f"Table 9-1 optimizers: MLP {sizes} on {result.dataset} ({result.n_train} train, "
+        f"{result.n_test} test), batch {result.batch_size}, {result.epochs} epochs, same init"
+    )
+    print(format_table(headers, rows))
+    if out is not None:
+        print(f"wrote {write_csv(out / 'optimizers.csv', headers, rows)}")
+        print(f"wrote {save_json(out / 'optimizers.json', _plain(result))}")
+        print(f"wrote {save_figure(plot.optimizer_comparison(result), out / 'optimizers.png')}")
+    return 0
+
+
 COMMANDS: list[Command] = [
     Command(
         "info",
@@ -539,6 +696,20 @@ COMMANDS: list[Command] = [
         "jaxnn validate --dtype float64 --optimizer adam keras.Adam",
         _add_validate,
         _run_validate,
+    ),
+    Command(
+        "gd-vs-sgd",
+        "full-batch GD vs SGD vs minibatches, compiled and in a Python loop (figure 9-5)",
+        "jaxnn gd-vs-sgd --quick --out jaxnn-out/gd-vs-sgd",
+        _add_gd_vs_sgd,
+        _run_gd_vs_sgd,
+    ),
+    Command(
+        "optimizers",
+        "the seed's Table 9-1 optimizers train one MLP on the digits: loss and accuracy curves",
+        "jaxnn optimizers --quick --out jaxnn-out/optimizers",
+        _add_optimizers,
+        _run_optimizers,
     ),
 ]
 

@@ -8,6 +8,15 @@ arrays and plain numbers, ready for :mod:`jaxnn.plot` and the CLI:
   :mod:`jaxnn.experiments.paths`
 """
 
+from jaxnn.experiments.optimizers import (
+    GdVsSgdResult,
+    GdVsSgdRun,
+    OptimizerComparison,
+    OptimizerRun,
+    compare_optimizers,
+    gd_vs_sgd,
+    python_loop_fit,
+)
 from jaxnn.experiments.paths import (
     PathsResult,
     PathStats,
@@ -34,10 +43,17 @@ __all__: list[str] = [
     "xor_book_variants",
     "xor_verdict",
     # ch. 9.4
+    "GdVsSgdResult",
+    "GdVsSgdRun",
+    "OptimizerComparison",
+    "OptimizerRun",
     "PathStats",
     "PathsResult",
+    "compare_optimizers",
     "default_optimizers",
+    "gd_vs_sgd",
     "ill_conditioned_story",
     "optimizer_paths",
     "paths_table",
+    "python_loop_fit",
 ]
