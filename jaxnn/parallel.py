@@ -7,7 +7,14 @@ with its inputs placed so that XLA partitions it (the GSPMD model):
     each batch x, y          -> split along the batch axis      (PartitionSpec("data"))
     loss = mean over the batch -> XLA inserts the all-reduce of the gradients
 
-``jaxnn.train.fit(..., mesh=data_mesh())`` does exactly this; the helpers here do it by hand.
+``jaxnn.train.fit(..., mesh=data_mesh())`` (or ``devices=N``) does exactly this; the helpers here
+do it by hand. In ``fit`` the dataset ``x``, ``y`` is replicated too, so that each step gathers
+its batch locally (one full copy of the data per device), and ``with_sharding_constraint`` splits
+the gathered batch. Its rule for batch sizes: ``batch_size`` (``n`` for full batch) must be a
+multiple of the device count; the smaller last batch of an epoch is split too when its size is a
+multiple of the device count, and runs replicated otherwise. The result equals one device's up to
+float rounding (rtol 1e-5 in float32), not bit for bit: the all-reduce adds the devices' partial
+gradients in a different order than one device sums the whole batch.
 
 Several hosts: start one process per host and call ``jax.distributed.initialize()`` (with
 ``coordinator_address``, ``num_processes`` and ``process_id``, or from the cluster's environment on
@@ -69,7 +76,8 @@ def data_mesh(devices: Sequence[Any] | int | None = None, *, axis_name: str = DA
     available = jax.devices()
     if devices is None:
         chosen = list(available)
-    elif isinstance(devices, int) and not isinstance(devices, bool):
+    elif isinstance(devices, int | np.integer) and not isinstance(devices, bool):
+        devices = int(devices)
         if not 1 <= devices <= len(available):
             raise ValueError(
                 f"`devices` asks for {devices} devices but JAX sees {len(available)} "
@@ -78,7 +86,7 @@ def data_mesh(devices: Sequence[Any] | int | None = None, *, axis_name: str = DA
             )
         chosen = list(available[:devices])
     else:
-        chosen = list(devices)
+        chosen = list(devices) if isinstance(devices, Sequence | np.ndarray) else []
         if not chosen or not all(isinstance(d, jax.Device) for d in chosen):
             raise TypeError(
                 f"`devices` must be None, a positive int or a non-empty list of jax devices, "
@@ -110,12 +118,29 @@ def _axis(mesh: Mesh, axis_name: str | None) -> str:
 
 
 def batch_sharding(mesh: Mesh, axis_name: str | None = None) -> NamedSharding:
-    """``NamedSharding`` that splits axis 0 (the batch) across ``axis_name`` of ``mesh``."""
+    """``NamedSharding`` that splits axis 0 (the batch) across ``axis_name`` of ``mesh``.
+
+    Args:
+        mesh: a ``jax.sharding.Mesh``.
+        axis_name: the axis to split along; ``None`` (default) for the only axis of a 1-D mesh.
+
+    Returns:
+        ``NamedSharding(mesh, PartitionSpec(axis_name))``.
+
+    Examples:
+        >>> batch_sharding(data_mesh(1)).spec
+        P('data',)
+    """
     return NamedSharding(mesh, PartitionSpec(_axis(mesh, axis_name)))
 
 
 def replicated_sharding(mesh: Mesh) -> NamedSharding:
-    """``NamedSharding`` that keeps a full copy on every device of ``mesh``."""
+    """``NamedSharding`` that keeps a full copy on every device of ``mesh``.
+
+    Examples:
+        >>> replicated_sharding(data_mesh(1)).is_fully_replicated
+        True
+    """
     _axis(mesh, mesh.axis_names[0] if isinstance(mesh, Mesh) and mesh.axis_names else None)
     return NamedSharding(mesh, PartitionSpec())
 
@@ -127,6 +152,19 @@ def check_batch_divisible(
 
     The rule: every device gets the same number of examples per step, so ``batch_size`` must
     be a multiple of the number of devices along the data axis.
+
+    Args:
+        batch_size: examples per step.
+        mesh: a ``jax.sharding.Mesh``.
+        axis_name: the axis that splits the batch; ``None`` (default) for a 1-D mesh.
+        argument: the name used in the error message (default ``"batch_size"``).
+
+    Returns:
+        The number of devices along the data axis.
+
+    Examples:
+        >>> check_batch_divisible(32, data_mesh(1))
+        1
     """
     n = mesh.shape[_axis(mesh, axis_name)]
     if batch_size % n:
@@ -134,7 +172,7 @@ def check_batch_divisible(
         raise ValueError(
             f"`{argument}`={batch_size} does not split evenly over {n} devices: each device must "
             f"get the same number of examples. Use a multiple of {n}, e.g. "
-            f"{lower if lower else upper} or {upper}."
+            + (f"{lower} or {upper}." if lower else f"{upper}.")
         )
     return n
 
@@ -144,6 +182,12 @@ def shard_batch(x: Any, mesh: Mesh, axis_name: str | None = None) -> Any:
 
     Raises:
         ValueError: when a leaf's first dimension does not divide by the number of devices.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> x, y = shard_batch((jnp.ones((4, 2)), jnp.ones(4)), data_mesh(1))
+        >>> x.sharding.spec, y.shape
+        (P('data',), (4,))
     """
     sharding = batch_sharding(mesh, axis_name)
     for leaf in jax.tree.leaves(x):
@@ -154,5 +198,12 @@ def shard_batch(x: Any, mesh: Mesh, axis_name: str | None = None) -> Any:
 
 
 def replicate(tree: Any, mesh: Mesh) -> Any:
-    """Places a full copy of every leaf of ``tree`` on every device of ``mesh``."""
+    """Places a full copy of every leaf of ``tree`` on every device of ``mesh``.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> params = replicate({"w": jnp.zeros(3)}, data_mesh(1))
+        >>> params["w"].sharding.is_fully_replicated
+        True
+    """
     return jax.device_put(tree, replicated_sharding(mesh))
