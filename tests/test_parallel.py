@@ -165,6 +165,27 @@ def test_heavy_data_parallel_run_with_eval_and_a_2d_mesh():
     assert_same_training(runs["full_mesh4"], runs["full_single"])
 
 
+@pytest.mark.slow
+def test_scaling_benchmark_quick_runs(tmp_path):
+    script = str(ROOT / "benchmarks" / "scaling.py")
+    r = subprocess.run(
+        [sys.executable, script, "--quick", "--rounds", "1", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=ROOT,
+    )
+    assert r.returncode == 0, r.stderr[-4000:]
+    assert "do not show speed-up" in r.stdout
+    result = json.loads((tmp_path / "scaling.json").read_text())
+    assert result["config"]["device_counts"] == list(DEVICE_COUNTS)
+    assert "share the same CPU cores" in result["note"]
+    for row, devices in zip(result["results"], DEVICE_COUNTS, strict=True):
+        assert row["device_count"] == devices and row["params_sharding_replicated"]
+        assert row["steps_per_s"]["data_parallel"] > 0
+        assert row["max_rel_param_diff_vs_single"] < 1e-3
+
+
 # In-process: the helpers' and fit's errors with the one CPU device of the test session.
 ONE = parallel.data_mesh(1)
 
