@@ -93,8 +93,12 @@ def _describe(node: Any, leaves: list, path: str) -> dict:
         return {"t": "key", "impl": str(jax.random.key_impl(node))}
     if isinstance(node, np.ndarray | np.generic | jax.Array):
         array = np.asarray(node)
-        if array.dtype == object:
-            raise TypeError(f"checkpoint.save: leaf {path or '(root)'} is an object array.")
+        if array.dtype not in _DTYPES.values():
+            raise TypeError(
+                f"checkpoint.save: `tree` leaf {path or '(root)'} has dtype {array.dtype}, which a "
+                "checkpoint cannot hold; supported: bool, (u)int8-64, float16, bfloat16, float32, "
+                "float64, complex64."
+            )
         leaves.append(array)
         return {"t": "leaf"}
     if isinstance(node, tuple) and hasattr(node, "_fields"):
@@ -115,13 +119,14 @@ def _describe(node: Any, leaves: list, path: str) -> dict:
         keys = list(node)
         if not all(isinstance(k, str) for k in keys):
             raise TypeError(
-                f"checkpoint.save: dict keys must be strings, got {keys!r} at {path or '(root)'}."
+                f"checkpoint.save: `tree` dict keys must be strings, got {keys!r} at "
+                f"{path or '(root)'}."
             )
         children = [_describe(node[k], leaves, f"{path}[{k!r}]") for k in keys]
         return {"t": "dict", "k": keys, "c": children}
     raise TypeError(
-        f"checkpoint.save: cannot store {type(node).__name__} at {path or '(root)'}; a checkpoint "
-        "holds arrays, Python numbers and strings, None, typed PRNG keys, and "
+        f"checkpoint.save: `tree` cannot hold {type(node).__name__} (at {path or '(root)'}); a "
+        "checkpoint holds arrays, Python numbers and strings, None, typed PRNG keys, and "
         "dicts/lists/tuples/NamedTuples of them."
     )
 
@@ -197,6 +202,11 @@ def save(path: str | os.PathLike, tree: Any, *, metadata: dict | None = None) ->
         TypeError: for a leaf or container that a checkpoint cannot hold, or metadata that is not
             JSON-serializable.
     """
+    path = _check_path(path)
+    if metadata is not None and not isinstance(metadata, dict):
+        raise TypeError(
+            f"checkpoint.save: `metadata` must be a dict or None, got {type(metadata).__name__}."
+        )
     leaves: list[np.ndarray] = []
     description = _describe(tree, leaves, "")
     tensors = {str(i): np.require(a, requirements="C") for i, a in enumerate(leaves)}
@@ -212,7 +222,6 @@ def save(path: str | os.PathLike, tree: Any, *, metadata: dict | None = None) ->
         "metadata": user,
     }
     data = st_numpy.save(tensors, metadata=header)
-    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -226,8 +235,23 @@ def save(path: str | os.PathLike, tree: Any, *, metadata: dict | None = None) ->
         raise
 
 
-def _read(path: str | os.PathLike) -> tuple[dict[str, str], dict[str, np.ndarray]]:
+def _check_path(path: Any) -> Path:
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(
+            f"`path` must be a file path (str or os.PathLike), got path={path!r} "
+            f"(type {type(path).__name__})."
+        )
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(
+            f"`path` must be a file, got the directory {str(path)!r}. Pass a file name inside "
+            "it, e.g. params.safetensors."
+        )
+    return path
+
+
+def _read(path: str | os.PathLike) -> tuple[dict[str, str], dict[str, np.ndarray]]:
+    path = _check_path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {str(path)!r}.")
     data = path.read_bytes()

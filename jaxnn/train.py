@@ -179,6 +179,7 @@ def epoch_key(key: jax.Array, epoch: int | jax.Array) -> jax.Array:
         ...       jax.random.key_data(jax.random.fold_in(k, 3))).all())
         True
     """
+    _check_key(key)
     return jax.random.fold_in(key, epoch)
 
 
@@ -189,6 +190,9 @@ def steps_per_epoch(n: int, batch_size: int | None) -> int:
         >>> steps_per_epoch(442, None), steps_per_epoch(442, 10), steps_per_epoch(442, 1)
         (1, 45, 442)
     """
+    n = check_int("n", n, minimum=1)
+    if batch_size is not None:
+        batch_size = check_int("batch_size", batch_size, minimum=1)
     return 1 if batch_size is None else -(-n // batch_size)
 
 
@@ -461,6 +465,8 @@ def _as_data(name: str, value: Any) -> jax.Array:
             value = np.asarray(value)
         except (TypeError, ValueError) as e:
             raise TypeError(f"`{name}` must be an array, got {type(value).__name__}: {e}") from None
+    if np.dtype(value.dtype).kind not in "biufc" and value.dtype != jnp.bfloat16:
+        raise TypeError(f"`{name}` must hold numbers, got dtype {value.dtype}.")
     value = jnp.asarray(value)
     if value.ndim == 0:
         raise ValueError(f"`{name}` must have a leading example axis, got a scalar.")
@@ -483,8 +489,19 @@ def _check_pair(x_name: str, x: jax.Array, y_name: str, y: jax.Array) -> None:
         )
 
 
-def _check_scalar_fn(name: str, fn: Callable, params: Any, x: Any, y: Any, what: str) -> Any:
-    out = jax.eval_shape(fn, params, x, y)
+def _check_scalar_fn(
+    name: str, fn: Callable, params: Any, x: Any, y: Any, what: str, data: str = "x, y"
+) -> Any:
+    try:
+        out = jax.eval_shape(fn, params, x, y)
+    except Exception as e:  # the user's function failed on these arguments: say which ones
+        first_line = (str(e).strip().splitlines() or [""])[0]
+        raise TypeError(
+            f"`{name}` failed when called as {name}(params, x_batch, y_batch) with `params` and "
+            f"a batch of `{data}` (x_batch {x.shape} {x.dtype}, y_batch {y.shape} {y.dtype}): "
+            f"{type(e).__name__}: {first_line} Check that `params`, `{data}` and {name} fit "
+            "together (tree keys, feature sizes)."
+        ) from e
     if not isinstance(out, jax.ShapeDtypeStruct) or out.shape != ():
         got = f"shape {out.shape}" if isinstance(out, jax.ShapeDtypeStruct) else type(out).__name__
         raise TypeError(
@@ -700,9 +717,9 @@ def fit(
     batch = n if batch_size is None else batch_size
     loss_out = _check_scalar_fn("loss_fn", loss_fn, params, x[:batch], y[:batch], "loss")
     if has_eval:
-        _check_scalar_fn("loss_fn", loss_fn, params, xe, ye, "loss")
+        _check_scalar_fn("loss_fn", loss_fn, params, xe, ye, "loss", "eval_data")
     if accuracy_fn is not None:
-        _check_scalar_fn("accuracy_fn", accuracy_fn, params, xe, ye, "accuracy")
+        _check_scalar_fn("accuracy_fn", accuracy_fn, params, xe, ye, "accuracy", "eval_data")
 
     params = _copy_tree(params)
     opt_state = _copy_tree(optimizer.init(params))

@@ -112,7 +112,11 @@ def random_problem(key: Any = 0, dtype: Any = "float32") -> Problem:
         True
     """
     rng = _rng(key)
-    dtype = jnp.dtype(dtype)
+    try:
+        dtype = jnp.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"`dtype` must be 'float32' or 'float64', got dtype={dtype!r}.") from None
+    check_choice("dtype", dtype.name, tuple(TOLERANCES))
 
     def draw(shape, scale=1.0):
         return jnp.asarray(np.float32(rng.normal(size=shape) * scale), dtype)

@@ -175,7 +175,7 @@ def test_crash_mid_save_leaves_the_previous_checkpoint_intact(tmp_path, monkeypa
 
 
 def test_unsupported_content_is_a_type_error(tmp_path):
-    with pytest.raises(TypeError, match="cannot store set"):
+    with pytest.raises(TypeError, match="cannot hold set"):
         checkpoint.save(tmp_path / "x", {"a": {1, 2}})
     with pytest.raises(TypeError, match="dict keys must be strings"):
         checkpoint.save(tmp_path / "x", {1: jnp.ones(1)})

@@ -249,6 +249,11 @@ def python_loop_fit(
     """
     x_np, y_np = np.asarray(x), np.asarray(y)
     n = x_np.shape[0]
+    epochs = check_int("epochs", epochs, minimum=1)
+    if batch_size is not None:
+        batch_size = check_int("batch_size", batch_size, minimum=1)
+        if batch_size > n:
+            raise ValueError(f"`batch_size` must be <= n={n}, got batch_size={batch_size}.")
     sizes = (n,) if batch_size is None else tuple(sorted({batch_size, n % batch_size} - {0}))
     leaves, treedef = jax.tree.flatten(params)
     like = (treedef, tuple((np.shape(a), jnp.result_type(a)) for a in leaves))
