@@ -114,6 +114,8 @@ def _check_x(params: Params, x: Any) -> jax.Array:
         raise ValueError(
             f"`x` must have shape (features,) or (batch, features), got shape {x.shape}."
         )
+    if x.size == 0:
+        raise ValueError(f"`x` is empty (shape {x.shape}); pass at least one example.")
     n_in = jnp.shape(params[0]["w"])[0]
     if x.shape[-1] != n_in:
         raise ValueError(

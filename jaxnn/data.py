@@ -226,7 +226,7 @@ def blobs(
         check_positive("box[1] - box[0]", high - low, hint="Give box as (low, high), low < high.")
         means = rng.uniform(low, high, (k, features))
     else:
-        means = np.asarray(centers, np.float64)
+        means = np.asarray(as_real_array("centers", centers), np.float64)
         if means.ndim != 2 or means.shape[0] < 1:
             raise ValueError(
                 "`centers` must be a number of clusters or a (k, features) array of centers, "

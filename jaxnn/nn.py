@@ -125,7 +125,12 @@ def init_mlp(
     check_bool("bias", bias)
     if scale is not None:
         check_positive("scale", scale)
-    dtype = jnp.dtype(dtype)
+    try:
+        dtype = jnp.dtype(dtype)
+    except TypeError:
+        raise TypeError(
+            f"`dtype` must be a floating dtype such as jnp.float32, got dtype={dtype!r}."
+        ) from None
     if not jnp.issubdtype(dtype, jnp.floating):
         raise TypeError(
             f"`dtype` must be a floating dtype such as jnp.float32, got dtype={dtype}. "

@@ -38,6 +38,8 @@ import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from jaxnn._validation import check_int
+
 __all__ = [
     "DATA_AXIS",
     "data_mesh",
@@ -129,6 +131,7 @@ def check_batch_divisible(
     be a multiple of the number of devices along the data axis.
     """
     n = mesh.shape[_axis(mesh, axis_name)]
+    batch_size = check_int(argument, batch_size, minimum=1)
     if batch_size % n:
         lower, upper = (batch_size // n) * n, (batch_size // n + 1) * n
         raise ValueError(

@@ -366,10 +366,10 @@ def first_exit(path: Any, bounds: Any) -> int | None:
         >>> first_exit(np.array([[0.0, 0.0], [0.0, 1.5], [0.0, np.inf]]), ((-1, 1), (-1, 1)))
         1
     """
-    p = np.asarray(path, dtype=float)
+    p = np.asarray(as_real_array("path", path), dtype=float)
     if p.ndim != 2 or p.shape[1] != 2:
         raise ValueError(f"`path` must have shape (n, 2), got shape {p.shape}.")
-    b = np.asarray(bounds, dtype=float)
+    b = np.asarray(as_real_array("bounds", bounds), dtype=float)
     if b.shape != (2, 2) or not np.all(b[:, 0] < b[:, 1]):
         raise ValueError(
             "`bounds` must be ((lo1, hi1), (lo2, hi2)) with lo < hi, got "

@@ -470,6 +470,8 @@ def _as_data(name: str, value: Any) -> jax.Array:
     value = jnp.asarray(value)
     if value.ndim == 0:
         raise ValueError(f"`{name}` must have a leading example axis, got a scalar.")
+    if value.shape[0] == 0:
+        raise ValueError(f"`{name}` has no examples (shape {value.shape}); pass at least one.")
     if not (jnp.issubdtype(value.dtype, jnp.number) or value.dtype == jnp.bool_):
         raise TypeError(f"`{name}` must hold numbers, got dtype {value.dtype}.")
     if jnp.issubdtype(value.dtype, jnp.inexact) and not bool(jnp.all(jnp.isfinite(value))):

@@ -81,6 +81,8 @@ def safe_increment(count: jax.Array) -> jax.Array:
         Array(2147483647, dtype=int32)
     """
     count = jnp.asarray(count)
+    if not jnp.issubdtype(count.dtype, jnp.integer):
+        raise TypeError(f"`count` must be an integer array (the step count), got {count.dtype}.")
     max_value = jnp.array(jnp.iinfo(count.dtype).max, count.dtype)
     return jnp.where(count < max_value, count + jnp.array(1, count.dtype), max_value)
 
