@@ -301,3 +301,16 @@ def test_raise_policy_names_a_new_parameter_that_overflowed():
             on_nonfinite="raise",
             progress=False,
         )
+
+
+def test_readme_checkpoint_example_runs(tmp_path, monkeypatch):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    code = next(b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "resume=" in b)
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    exec(compile(code, "README.md checkpoint example", "exec"), scope)
+    assert scope["done"].history.epochs == 100
+    assert checkpoint.metadata(tmp_path / "xor.safetensors")["epoch"] == 50

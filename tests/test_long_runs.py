@@ -47,9 +47,10 @@ def make_step(opt):
     return step, traces
 
 
-def run_python_loop(steps: int, samples: int = 10) -> tuple[list[float], int, int, float]:
-    """``steps`` calls of one jitted Adam step after a warm-up: RSS growth samples (MiB), the
-    number of traces, the jit cache size and the final loss."""
+def run_python_loop(steps: int, samples: int = 10) -> list:
+    """``steps`` calls of one jitted Adam step after a warm-up: ``[*growth, start, traces,
+    cache_size, final_loss]``: the RSS growth samples (MiB) over the RSS ``start`` after the
+    warm-up, the number of traces, the jit cache size and the last loss."""
     opt = optim.adam(1e-2)
     step, traces = make_step(opt)
     params, state = P0, opt.init(P0)
@@ -63,7 +64,7 @@ def run_python_loop(steps: int, samples: int = 10) -> tuple[list[float], int, in
             value.block_until_ready()
             growth.append(rss_mib() - start)
     assert int(state.count) == steps + 1000
-    return growth, len(traces), step._cache_size(), float(value)
+    return [*growth, start, len(traces), step._cache_size(), float(value)]
 
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/statm")
@@ -71,17 +72,20 @@ linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/p
 
 @linux_only
 def test_jitted_step_keeps_flat_memory_and_never_recompiles():
-    growth, traces, cache, final = run_python_loop(10_000, samples=5)
+    *growth, start, traces, cache, final = run_python_loop(10_000, samples=5)
     assert traces == 1 and cache == 1
-    assert max(growth) < 4.0, f"RSS grew by {growth} MiB over 10^4 steps"
+    assert max(growth) < 4.0, f"RSS grew by {growth} MiB over 10^4 steps (from {start:.0f} MiB)"
     assert np.isfinite(final) and final < float(loss(P0, X, Y))
 
 
 @pytest.mark.slow
 @linux_only
 def test_a_million_jitted_steps_keep_flat_memory():
-    growth, traces, cache, final = run_python_loop(1_000_000)
-    print(f"RSS growth over 10^6 steps, 10 samples (MiB): {[round(g, 2) for g in growth]}")
+    *growth, start, traces, cache, final = run_python_loop(1_000_000)
+    print(
+        f"RSS after warm-up {start:.1f} MiB; growth over 10^6 steps at 10 samples (MiB): "
+        f"{[round(g, 2) for g in growth]}"
+    )
     assert traces == 1 and cache == 1
     assert max(growth) < 8.0, f"RSS grew by {growth} MiB over 10^6 steps"
     assert np.isfinite(final)
