@@ -24,7 +24,9 @@ The compiled core is a pure function built by :func:`make_epoch`; :func:`fit` ru
 whole epochs inside one jitted ``lax.scan`` (compiled once per call, parameters and optimizer
 state donated, data kept on the device) and is a thin Python driver around it that records the
 :class:`History`, reports progress between chunks and stops on ``target_loss`` or a non-finite
-loss.
+loss. Between chunks it also saves checkpoints (``checkpoint=``, ``checkpoint_every=``), from
+which ``resume=`` continues bit for bit; ``on_nonfinite=`` is the one NaN/inf policy ("stop",
+"skip" or "raise").
 
 Examples:
     >>> import jax, jax.numpy as jnp
