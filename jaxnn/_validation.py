@@ -13,9 +13,11 @@ import numbers
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 __all__ = [
+    "as_real_array",
     "check_bool",
     "check_callable",
     "check_choice",
@@ -48,6 +50,42 @@ def concrete_number(value: Any) -> float | None:
     ):
         return float(value)
     return None
+
+
+def as_real_array(name: str, value: Any) -> jax.Array:
+    """``value`` as a JAX array of real numbers (bool, integer or floating), else a TypeError.
+
+    Strings, objects, ragged lists and complex numbers are refused with a message naming the
+    argument (instead of a JAX trace error or a NumPy warning). Only the dtype is looked at, so
+    traced values pass through unchanged.
+    """
+    kind = type(value).__name__
+    if isinstance(value, jax.core.Tracer | jax.Array | np.ndarray | np.generic):
+        dtype = None if _is_key(value) else np.dtype(value.dtype)
+    elif isinstance(value, str | bytes):
+        raise TypeError(f"`{name}` must be an array of numbers, got the string {value!r}.")
+    else:
+        try:
+            value = np.asarray(value)
+        except (TypeError, ValueError) as e:
+            raise TypeError(
+                f"`{name}` must be an array of numbers, got {type(value).__name__}: {e}"
+            ) from None
+        dtype = value.dtype
+    if dtype is None or dtype.kind not in "biufc":
+        raise TypeError(
+            f"`{name}` must be an array of numbers, got dtype {dtype or value.dtype} (type {kind})."
+        )
+    if dtype.kind == "c":
+        raise TypeError(
+            f"`{name}` must be real, got dtype {dtype}. Pass jnp.real(x) or jnp.abs(x) if that "
+            "is what you mean."
+        )
+    return value if isinstance(value, jax.core.Tracer) else jnp.asarray(value)
+
+
+def _is_key(value: Any) -> bool:
+    return jax.dtypes.issubdtype(value.dtype, jax.dtypes.prng_key)
 
 
 def _is_traced(value: Any) -> bool:

@@ -38,6 +38,8 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 
+from jaxnn._validation import as_real_array, check_bool, check_finite
+
 __all__ = [
     "derivative",
     "elu",
@@ -66,13 +68,14 @@ Activation = Callable[[jax.Array], jax.Array]
 
 
 def _as_float(x) -> jax.Array:
-    """Converts array-likes to a JAX array with a floating (or complex) dtype.
+    """Converts array-likes of real numbers to a JAX array with a floating dtype.
 
-    Python scalars become strongly typed arrays of the default float dtype.
+    Python scalars become strongly typed arrays of the default float dtype. Strings, objects
+    and complex numbers are a TypeError naming ``x`` (the activations compare ``x`` with 0).
     """
     if isinstance(x, int | float):
         return jnp.asarray(x, dtype=jnp.result_type(float))
-    x = jnp.asarray(x)
+    x = as_real_array("x", x)
     if not jnp.issubdtype(x.dtype, jnp.inexact):
         x = x.astype(jnp.result_type(float))
     return x
@@ -173,6 +176,7 @@ def leaky_relu(x, negative_slope: float = 0.01) -> jax.Array:
         >>> leaky_relu(jnp.array([-100.0, 2.0]))
         Array([-1.,  2.], dtype=float32)
     """
+    check_finite("negative_slope", negative_slope)
     x = _as_float(x)
     return jnp.where(x >= 0, x, negative_slope * x)
 
@@ -184,6 +188,7 @@ def leaky_relu_derivative(x, negative_slope: float = 0.01) -> jax.Array:
         >>> leaky_relu_derivative(jnp.array([-1.0, 0.0]))
         Array([0.01, 1.  ], dtype=float32)
     """
+    check_finite("negative_slope", negative_slope)
     x = _as_float(x)
     return jnp.where(x >= 0, jnp.ones_like(x), jnp.full_like(x, negative_slope))
 
@@ -195,6 +200,7 @@ def elu(x, alpha: float = 1.0) -> jax.Array:
         >>> elu(jnp.array([-1000.0, 1.0]))
         Array([-1.,  1.], dtype=float32)
     """
+    check_finite("alpha", alpha)
     x = _as_float(x)
     safe = jnp.where(x > 0, jnp.zeros_like(x), x)  # keeps expm1 finite on the unused branch
     return jnp.where(x > 0, x, alpha * jnp.expm1(safe))
@@ -207,6 +213,7 @@ def elu_derivative(x, alpha: float = 1.0) -> jax.Array:
         >>> elu_derivative(jnp.array([0.0, 2.0]))
         Array([1., 1.], dtype=float32)
     """
+    check_finite("alpha", alpha)
     x = _as_float(x)
     safe = jnp.where(x > 0, jnp.zeros_like(x), x)
     return jnp.where(x > 0, jnp.ones_like(x), alpha * jnp.exp(safe))
@@ -227,6 +234,7 @@ def gelu(x, approximate: bool = True) -> jax.Array:
         >>> gelu(0.0)
         Array(0., dtype=float32)
     """
+    check_bool("approximate", approximate)
     return jax.nn.gelu(_as_float(x), approximate=approximate)
 
 
@@ -241,6 +249,7 @@ def gelu_derivative(x, approximate: bool = True) -> jax.Array:
         >>> gelu_derivative(0.0)
         Array(0.5, dtype=float32)
     """
+    check_bool("approximate", approximate)
     x = _as_float(x)
     if approximate:
         t = jnp.tanh(_SQRT_2_OVER_PI * (x + _GELU_C * x**3))

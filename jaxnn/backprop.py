@@ -44,7 +44,7 @@ import jax.numpy as jnp
 
 from jaxnn import activations as _act
 from jaxnn import losses as _losses
-from jaxnn._validation import check_choice
+from jaxnn._validation import as_real_array, check_choice
 from jaxnn.nn import check_mlp_params
 
 __all__ = ["LOSSES", "Cache", "backward", "forward", "grad", "value_and_grad"]
@@ -109,11 +109,13 @@ def _output_activation(name: Any) -> tuple[Callable, Callable]:
 
 
 def _check_x(params: Params, x: Any) -> jax.Array:
-    x = jnp.asarray(x)
+    x = as_real_array("x", x)
     if x.ndim not in (1, 2):
         raise ValueError(
             f"`x` must have shape (features,) or (batch, features), got shape {x.shape}."
         )
+    if x.size == 0:
+        raise ValueError(f"`x` is empty (shape {x.shape}); pass at least one example.")
     n_in = jnp.shape(params[0]["w"])[0]
     if x.shape[-1] != n_in:
         raise ValueError(
@@ -148,7 +150,7 @@ def _check_loss(loss: Any, output_activation: Any) -> None:
 
 
 def _check_targets(loss: str, output: jax.Array, y: Any) -> jax.Array:
-    y = jnp.asarray(y)
+    y = as_real_array("y", y)
     if jnp.issubdtype(y.dtype, jnp.complexfloating) or not jnp.issubdtype(y.dtype, jnp.number):
         raise TypeError(f"`y` must be real numbers (or integer labels), got dtype {y.dtype}.")
     if loss == "softmax_ce":
@@ -158,6 +160,7 @@ def _check_targets(loss: str, output: jax.Array, y: Any) -> jax.Array:
                     f"`y` (integer labels) must have shape {output.shape[:-1]}, one class index "
                     f"per row of the {output.shape} output, got shape {y.shape}."
                 )
+            _losses._check_class_range(y, output.shape[-1], "backprop", name="y")
             return jax.nn.one_hot(y, output.shape[-1], dtype=output.dtype)
         if y.shape != output.shape:
             raise ValueError(

@@ -6,7 +6,7 @@ adds, in the header's text metadata:
 
 - ``format = "jaxnn.checkpoint"`` and ``version`` (this module writes and reads version 1);
 - ``tree``: the JSON description of the pytree (dicts, lists, tuples, NamedTuples, ``None``,
-  Python scalars, typed PRNG keys), so :func:`load` rebuilds it without a template;
+  Python scalars and strings, typed PRNG keys), so :func:`load` rebuilds it without a template;
 - ``sha256``: a digest of every tensor's name, dtype, shape and bytes, so a flipped bit is an
   error instead of a silently wrong model;
 - ``metadata``: the caller's JSON-serializable ``metadata``.
@@ -86,13 +86,19 @@ def _describe(node: Any, leaves: list, path: str) -> dict:
     if isinstance(node, bool | int | float) and not isinstance(node, np.generic):
         leaves.append(np.asarray(node))
         return {"t": "leaf", "py": type(node).__name__}
+    if isinstance(node, str):  # kept in the JSON description, not as a tensor
+        return {"t": "str", "v": node}
     if isinstance(node, jax.Array) and jnp.issubdtype(node.dtype, jax.dtypes.prng_key):
         leaves.append(np.asarray(jax.random.key_data(node)))
         return {"t": "key", "impl": str(jax.random.key_impl(node))}
     if isinstance(node, np.ndarray | np.generic | jax.Array):
         array = np.asarray(node)
-        if array.dtype == object:
-            raise TypeError(f"checkpoint.save: leaf {path or '(root)'} is an object array.")
+        if array.dtype not in _DTYPES.values():
+            raise TypeError(
+                f"checkpoint.save: `tree` leaf {path or '(root)'} has dtype {array.dtype}, which a "
+                "checkpoint cannot hold; supported: bool, (u)int8-64, float16, bfloat16, float32, "
+                "float64, complex64."
+            )
         leaves.append(array)
         return {"t": "leaf"}
     if isinstance(node, tuple) and hasattr(node, "_fields"):
@@ -113,14 +119,15 @@ def _describe(node: Any, leaves: list, path: str) -> dict:
         keys = list(node)
         if not all(isinstance(k, str) for k in keys):
             raise TypeError(
-                f"checkpoint.save: dict keys must be strings, got {keys!r} at {path or '(root)'}."
+                f"checkpoint.save: `tree` dict keys must be strings, got {keys!r} at "
+                f"{path or '(root)'}."
             )
         children = [_describe(node[k], leaves, f"{path}[{k!r}]") for k in keys]
         return {"t": "dict", "k": keys, "c": children}
     raise TypeError(
-        f"checkpoint.save: cannot store {type(node).__name__} at {path or '(root)'}; a checkpoint "
-        "holds arrays, Python numbers, None, typed PRNG keys, and dicts/lists/tuples/NamedTuples "
-        "of them."
+        f"checkpoint.save: `tree` cannot hold {type(node).__name__} (at {path or '(root)'}); a "
+        "checkpoint holds arrays, Python numbers and strings, None, typed PRNG keys, and "
+        "dicts/lists/tuples/NamedTuples of them."
     )
 
 
@@ -140,6 +147,8 @@ def _rebuild(desc: dict, leaves: list) -> Any:
     kind = desc["t"]
     if kind == "none":
         return None
+    if kind == "str":
+        return str(desc["v"])
     if kind == "leaf":
         value = leaves.pop(0)
         if "py" in desc:
@@ -185,13 +194,19 @@ def save(path: str | os.PathLike, tree: Any, *, metadata: dict | None = None) ->
     Args:
         path: the file to write (parent directories are created).
         tree: a pytree of arrays: params, optimizer states (NamedTuples, chain tuples), a
-            training history; Python numbers, ``None`` and typed PRNG keys are kept too.
+            training history (``jaxnn.train.History``); Python numbers and strings, ``None``
+            and typed PRNG keys are kept too.
         metadata: optional JSON-serializable dict, returned by :func:`metadata`.
 
     Raises:
         TypeError: for a leaf or container that a checkpoint cannot hold, or metadata that is not
             JSON-serializable.
     """
+    path = _check_path(path)
+    if metadata is not None and not isinstance(metadata, dict):
+        raise TypeError(
+            f"checkpoint.save: `metadata` must be a dict or None, got {type(metadata).__name__}."
+        )
     leaves: list[np.ndarray] = []
     description = _describe(tree, leaves, "")
     tensors = {str(i): np.require(a, requirements="C") for i, a in enumerate(leaves)}
@@ -207,7 +222,6 @@ def save(path: str | os.PathLike, tree: Any, *, metadata: dict | None = None) ->
         "metadata": user,
     }
     data = st_numpy.save(tensors, metadata=header)
-    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -221,8 +235,23 @@ def save(path: str | os.PathLike, tree: Any, *, metadata: dict | None = None) ->
         raise
 
 
-def _read(path: str | os.PathLike) -> tuple[dict[str, str], dict[str, np.ndarray]]:
+def _check_path(path: Any) -> Path:
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(
+            f"`path` must be a file path (str or os.PathLike), got path={path!r} "
+            f"(type {type(path).__name__})."
+        )
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(
+            f"`path` must be a file, got the directory {str(path)!r}. Pass a file name inside "
+            "it, e.g. params.safetensors."
+        )
+    return path
+
+
+def _read(path: str | os.PathLike) -> tuple[dict[str, str], dict[str, np.ndarray]]:
+    path = _check_path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {str(path)!r}.")
     data = path.read_bytes()
@@ -269,6 +298,23 @@ def metadata(path: str | os.PathLike) -> dict:
     return json.loads(header["metadata"])
 
 
+def _load_with_metadata(path: str | os.PathLike) -> tuple[Any, dict]:
+    """``(load(path), metadata(path))`` from one read of the file."""
+    header, tensors = _read(path)
+    return _tree(path, header, tensors), json.loads(header["metadata"])
+
+
+def _tree(path: Any, header: dict[str, str], tensors: dict[str, np.ndarray]) -> Any:
+    leaves = [tensors[str(i)] for i in range(len(tensors))]
+    try:
+        description = json.loads(header["tree"])
+    except (KeyError, ValueError):
+        raise CheckpointError(
+            f"{str(path)!r}: the tree description is missing or damaged."
+        ) from None
+    return _rebuild(description, list(leaves))
+
+
 def load(path: str | os.PathLike, like: Any = None) -> Any:
     """Reads the tree saved at ``path``.
 
@@ -289,26 +335,23 @@ def load(path: str | os.PathLike, like: Any = None) -> Any:
             version, or a structure/shape/dtype that differs from ``like`` (named in the message).
     """
     header, tensors = _read(path)
-    leaves = [tensors[str(i)] for i in range(len(tensors))]
-    try:
-        description = json.loads(header["tree"])
-    except (KeyError, ValueError):
-        raise CheckpointError(
-            f"{str(path)!r}: the tree description is missing or damaged."
-        ) from None
-    tree = _rebuild(description, list(leaves))
+    tree = _tree(path, header, tensors)
     if like is None:
         return tree
     return _match_template(tree, like, path)
 
 
-def _match_template(tree: Any, like: Any, path: Any) -> Any:
+def _match_template(tree: Any, like: Any, path: Any, name: str = "like") -> Any:
+    """``tree`` rebuilt with ``like``'s structure; a CheckpointError names the first difference
+    (``name`` is how the message calls the template: ``like``, or ``params`` for a resumed fit).
+    """
     stored = jax.tree_util.tree_flatten_with_path(tree)[0]
     template = jax.tree_util.tree_flatten_with_path(like)[0]
     if len(stored) != len(template):
         raise CheckpointError(
-            f"{str(path)!r} holds {len(stored)} leaves but `like` has {len(template)}: a different "
-            f"structure.\n  file: {jax.tree.structure(tree)}\n  like: {jax.tree.structure(like)}"
+            f"{str(path)!r} holds {len(stored)} leaves but `{name}` has {len(template)}: a "
+            f"different structure.\n  file: {jax.tree.structure(tree)}\n  {name}: "
+            f"{jax.tree.structure(like)}"
         )
     out = []
     for (spath, value), (tpath, expected) in zip(stored, template, strict=True):
@@ -316,17 +359,25 @@ def _match_template(tree: Any, like: Any, path: Any) -> Any:
         if jax.tree_util.keystr(spath) != jax.tree_util.keystr(tpath):
             raise CheckpointError(
                 f"{str(path)!r}: leaf {jax.tree_util.keystr(spath)} in the file is at {where} in "
-                "`like`: a different structure."
+                f"`{name}`: a different structure."
             )
+        if isinstance(value, str) or isinstance(expected, str):
+            if not (isinstance(value, str) and isinstance(expected, str)):
+                raise CheckpointError(
+                    f"{str(path)!r}: leaf {where} is {type(value).__name__} in the file but "
+                    f"{type(expected).__name__} in `{name}`."
+                )
+            out.append(value)
+            continue
         if jnp.shape(value) != jnp.shape(expected):
             raise CheckpointError(
                 f"{str(path)!r}: leaf {where} has shape {jnp.shape(value)} in the file but "
-                f"{jnp.shape(expected)} in `like`."
+                f"{jnp.shape(expected)} in `{name}`."
             )
         if jnp.result_type(value) != jnp.result_type(expected):
             raise CheckpointError(
                 f"{str(path)!r}: leaf {where} has dtype {jnp.result_type(value)} in the file but "
-                f"{jnp.result_type(expected)} in `like`."
+                f"{jnp.result_type(expected)} in `{name}`."
             )
         out.append(value)
     return jax.tree_util.tree_unflatten(jax.tree.structure(like), out)

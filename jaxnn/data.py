@@ -32,7 +32,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxnn._validation import check_bool, check_int, check_nonnegative, check_positive
+from jaxnn._validation import (
+    as_real_array,
+    check_bool,
+    check_int,
+    check_nonnegative,
+    check_positive,
+)
 
 __all__ = [
     "Dataset",
@@ -220,7 +226,7 @@ def blobs(
         check_positive("box[1] - box[0]", high - low, hint="Give box as (low, high), low < high.")
         means = rng.uniform(low, high, (k, features))
     else:
-        means = np.asarray(centers, np.float64)
+        means = np.asarray(as_real_array("centers", centers), np.float64)
         if means.ndim != 2 or means.shape[0] < 1:
             raise ValueError(
                 "`centers` must be a number of clusters or a (k, features) array of centers, "
@@ -358,11 +364,19 @@ def load_breast_cancer() -> Dataset:
 
 
 def _as_2d_float(name: str, x: Any) -> jax.Array:
-    x = jnp.asarray(x)
+    x = as_real_array(name, x)
     if not jnp.issubdtype(x.dtype, jnp.floating):
         x = x.astype(jnp.float32)
     if x.ndim not in (1, 2):
         raise ValueError(f"`{name}` must have shape (n,) or (n, features), got {x.shape}.")
+    if x.shape[0] == 0:
+        raise ValueError(f"`{name}` has no rows (shape {x.shape}); pass at least one example.")
+    if not isinstance(x, jax.core.Tracer) and not bool(jnp.all(jnp.isfinite(x))):
+        bad = int(jnp.sum(~jnp.isfinite(x)))
+        raise ValueError(
+            f"`{name}` must be finite, but {bad} of its {x.size} values are NaN or inf. "
+            "Clean or impute the data first."
+        )
     return x
 
 
@@ -467,6 +481,12 @@ def epoch_order(key: jax.Array | None, n: int, *, shuffle: bool = True) -> jax.A
     """
     if not shuffle:
         return jnp.arange(n, dtype=jnp.int32)
+    if key is None:
+        raise ValueError(
+            "`key` is needed to shuffle: pass key=jax.random.key(0) (any seed), or "
+            "shuffle=False for the order 0 .. n-1."
+        )
+    _check_key(key)
     return jax.random.permutation(key, n).astype(jnp.int32)
 
 

@@ -244,7 +244,16 @@ def activation_derivatives(
     names = _check_activations(names, "names")
     num = check_int("num", num, minimum=2)
     check_positive("hi - lo", hi - lo, hint="Give lo < hi.")
-    pts = jnp.asarray(np.asarray(points, dtype=float).reshape(-1), dtype=jnp.result_type(float))
+    try:
+        pts = np.asarray(points, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        raise TypeError(f"`points` must be a sequence of numbers, got points={points!r}.") from None
+    if not np.all(np.isfinite(pts)) or pts.size == 0:
+        raise ValueError(
+            f"`points` must be one or more finite numbers, got points={points!r}. Example: "
+            "points=(-2.0, 0.0, 2.0)."
+        )
+    pts = jnp.asarray(pts, dtype=jnp.result_type(float))
     grid = np.unique(np.append(np.linspace(lo, hi, num), 0.0 if lo <= 0.0 <= hi else lo))
     grid = jnp.asarray(grid, dtype=jnp.result_type(float))
     values, derivs, maxima, argmax, near_one = [], [], [], [], []

@@ -23,6 +23,9 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+
+from jaxnn._validation import as_real_array, check_finite, concrete_number
 
 __all__ = [
     "accuracy",
@@ -34,11 +37,14 @@ __all__ = [
 
 
 def _as_float(name: str, x) -> jax.Array:
-    x = jnp.asarray(x)
-    if jnp.issubdtype(x.dtype, jnp.complexfloating):
-        raise TypeError(f"`{name}` must be real, got dtype {x.dtype}.")
+    x = as_real_array(name, x)  # numbers only: a string or a complex array is a TypeError
     if not jnp.issubdtype(x.dtype, jnp.floating):
         x = x.astype(jnp.result_type(float))
+    if x.size == 0:
+        raise ValueError(
+            f"`{name}` is empty (shape {x.shape}): a mean over no examples is NaN. Pass at "
+            "least one example."
+        )
     return x
 
 
@@ -94,6 +100,12 @@ def binary_cross_entropy(probabilities, targets, eps: float = 1e-7) -> jax.Array
         >>> binary_cross_entropy(jnp.array([0.0, 1.0]), jnp.array([0.0, 1.0]))
         Array(1.0960465e-07, dtype=float32)
     """
+    check_finite("eps", eps)
+    if concrete_number(eps) is not None and not 0 <= float(eps) < 0.5:
+        raise ValueError(
+            f"`eps` must be in [0, 0.5) (probabilities are clipped to [eps, 1 - eps]), got "
+            f"eps={eps!r}. The default 1e-7 fits float32."
+        )
     p = _as_float("probabilities", probabilities)
     t = _as_float("targets", targets)
     _same_shape(p, t, "binary_cross_entropy")
@@ -118,13 +130,14 @@ def sigmoid_binary_cross_entropy(logits, targets) -> jax.Array:
 
 
 def _one_hot_like(logits: jax.Array, labels, fn: str) -> jax.Array:
-    labels = jnp.asarray(labels)
+    labels = as_real_array("labels", labels)
     if jnp.issubdtype(labels.dtype, jnp.integer):
         if labels.shape != logits.shape[:-1]:
             raise ValueError(
                 f"{fn}: integer `labels` must have shape {logits.shape[:-1]} (one class index per "
                 f"row of logits {logits.shape}), got {labels.shape}."
             )
+        _check_class_range(labels, logits.shape[-1], fn)
         return jax.nn.one_hot(labels, logits.shape[-1], dtype=logits.dtype)
     if jnp.issubdtype(labels.dtype, jnp.floating):
         if labels.shape != logits.shape:
@@ -137,6 +150,20 @@ def _one_hot_like(logits: jax.Array, labels, fn: str) -> jax.Array:
         f"{fn}: `labels` must be integer class indices or float one-hot rows, got dtype "
         f"{labels.dtype}."
     )
+
+
+def _check_class_range(labels: jax.Array, classes: int, fn: str, name: str = "labels") -> None:
+    """Concrete integer labels must lie in [0, classes): one_hot would silently give a zero row
+    (a loss term of 0) for any other index. Traced labels (inside jit) cannot be checked."""
+    if isinstance(labels, jax.core.Tracer):
+        return
+    values = np.asarray(labels)
+    bad = (values < 0) | (values >= classes)
+    if bad.any():
+        raise ValueError(
+            f"{fn}: integer `{name}` must be class indices in [0, {classes}) for an output with "
+            f"{classes} classes, got {int(bad.sum())} outside (e.g. {values[bad].flat[0]})."
+        )
 
 
 def softmax_cross_entropy(logits, labels) -> jax.Array:
@@ -177,8 +204,9 @@ def accuracy(predictions, labels, *, threshold: float = 0.5) -> jax.Array:
         >>> accuracy(jnp.array([0.9, 0.2, 0.6]), jnp.array([1, 0, 0]))
         Array(0.6666667, dtype=float32)
     """
+    check_finite("threshold", threshold)
     p = _as_float("predictions", predictions)
-    y = jnp.asarray(labels)
+    y = as_real_array("labels", labels)
     if p.ndim >= 2 and p.shape[-1] > 1:
         if y.shape == p.shape:
             y = jnp.argmax(y, axis=-1)

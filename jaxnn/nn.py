@@ -31,7 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxnn import activations as _act
-from jaxnn._validation import check_bool, check_int, check_positive
+from jaxnn._validation import as_real_array, check_bool, check_int, check_positive
 
 __all__ = ["INITS", "check_mlp_params", "init_mlp", "mlp", "param_count"]
 
@@ -125,7 +125,12 @@ def init_mlp(
     check_bool("bias", bias)
     if scale is not None:
         check_positive("scale", scale)
-    dtype = jnp.dtype(dtype)
+    try:
+        dtype = jnp.dtype(dtype)
+    except TypeError:
+        raise TypeError(
+            f"`dtype` must be a floating dtype such as jnp.float32, got dtype={dtype!r}."
+        ) from None
     if not jnp.issubdtype(dtype, jnp.floating):
         raise TypeError(
             f"`dtype` must be a floating dtype such as jnp.float32, got dtype={dtype}. "
@@ -200,6 +205,12 @@ def check_mlp_params(params: Any, argument: str = "params") -> None:
             raise ValueError(
                 f"`{argument}[{i}]['w']` must be a 2-D (in, out) matrix, got shape {jnp.shape(w)}."
             )
+        if not jnp.issubdtype(jnp.result_type(w), jnp.floating):
+            raise TypeError(
+                f"`{argument}[{i}]['w']` must be a floating-point matrix, got dtype "
+                f"{jnp.result_type(w)}. Cast it, e.g. w.astype(jnp.float32), or build the "
+                "params with jaxnn.nn.init_mlp."
+            )
         n_in, n_out = jnp.shape(w)
         if "b" in layer and jnp.shape(layer["b"]) != (n_out,):
             raise ValueError(
@@ -245,7 +256,7 @@ def mlp(
     check_mlp_params(params)
     hidden = _act.get(activation, argument="activation")
     output = _act.get(output_activation, argument="output_activation")
-    x = jnp.asarray(x)
+    x = as_real_array("x", x)
     if x.ndim not in (1, 2):
         raise ValueError(
             f"`x` must have shape (features,) or (batch, features), got shape {x.shape}."

@@ -45,6 +45,8 @@ import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from jaxnn._validation import check_int
+
 __all__ = [
     "DATA_AXIS",
     "data_mesh",
@@ -167,6 +169,7 @@ def check_batch_divisible(
         1
     """
     n = mesh.shape[_axis(mesh, axis_name)]
+    batch_size = check_int(argument, batch_size, minimum=1)
     if batch_size % n:
         lower, upper = (batch_size // n) * n, (batch_size // n + 1) * n
         raise ValueError(

@@ -27,7 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxnn._validation import check_callable, check_int
+from jaxnn._validation import as_real_array, check_callable, check_finite, check_int
 from jaxnn.optim.base import apply_updates
 
 __all__ = [
@@ -44,7 +44,7 @@ __all__ = [
 
 
 def _split(x: Any, name: str) -> tuple[jax.Array, jax.Array]:
-    x = jnp.asarray(x)
+    x = as_real_array("x", x)
     if x.ndim == 0 or x.shape[-1] != 2:
         raise ValueError(
             f"`x` must have shape (..., 2) (points in the plane), got shape {x.shape} in "
@@ -96,6 +96,8 @@ def rosenbrock(x: Any, a: float = 1.0, b: float = 100.0) -> jax.Array:
         >>> rosenbrock(jnp.array([-2.0, 2.0]))          # 3^2 + 100 * (2 - 4)^2
         Array(409., dtype=float32)
     """
+    check_finite("a", a)
+    check_finite("b", b)
     x1, x2 = _split(x, "rosenbrock")
     return (a - x1) ** 2 + b * (x2 - x1**2) ** 2
 
@@ -364,10 +366,10 @@ def first_exit(path: Any, bounds: Any) -> int | None:
         >>> first_exit(np.array([[0.0, 0.0], [0.0, 1.5], [0.0, np.inf]]), ((-1, 1), (-1, 1)))
         1
     """
-    p = np.asarray(path, dtype=float)
+    p = np.asarray(as_real_array("path", path), dtype=float)
     if p.ndim != 2 or p.shape[1] != 2:
         raise ValueError(f"`path` must have shape (n, 2), got shape {p.shape}.")
-    b = np.asarray(bounds, dtype=float)
+    b = np.asarray(as_real_array("bounds", bounds), dtype=float)
     if b.shape != (2, 2) or not np.all(b[:, 0] < b[:, 1]):
         raise ValueError(
             "`bounds` must be ((lo1, hi1), (lo2, hi2)) with lo < hi, got "

@@ -24,7 +24,9 @@ The compiled core is a pure function built by :func:`make_epoch`; :func:`fit` ru
 whole epochs inside one jitted ``lax.scan`` (compiled once per call, parameters and optimizer
 state donated, data kept on the device) and is a thin Python driver around it that records the
 :class:`History`, reports progress between chunks and stops on ``target_loss`` or a non-finite
-loss.
+loss. Between chunks it also saves checkpoints (``checkpoint=``, ``checkpoint_every=``), from
+which ``resume=`` continues bit for bit; ``on_nonfinite=`` is the one NaN/inf policy ("stop",
+"skip" or "raise").
 
 Examples:
     >>> import jax, jax.numpy as jnp
@@ -41,11 +43,13 @@ Examples:
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import jax
@@ -54,6 +58,7 @@ import numpy as np
 from jax import lax
 from jax.sharding import Mesh
 
+from jaxnn import checkpoint as _checkpoint
 from jaxnn import parallel
 from jaxnn._validation import check_bool, check_callable, check_choice, check_finite, check_int
 from jaxnn.data import _check_key, minibatch_indices
@@ -63,6 +68,7 @@ __all__ = [
     "EpochStats",
     "FitResult",
     "History",
+    "NonfiniteError",
     "epoch_key",
     "fit",
     "make_epoch",
@@ -76,6 +82,9 @@ NONFINITE_POLICIES = ("stop", "skip")
 """What the compiled epoch does with an update whose loss or new parameters are not finite:
 ``"stop"`` keeps the last finite parameters for the rest of the epoch (and :func:`fit` stops),
 ``"skip"`` drops that one update and goes on with the next batch."""
+
+FIT_NONFINITE_POLICIES = ("stop", "skip", "raise")
+""":func:`fit`'s ``on_nonfinite``: the two above, and ``"raise"`` (:class:`NonfiniteError`)."""
 
 
 class History(NamedTuple):
@@ -92,10 +101,15 @@ class History(NamedTuple):
         epoch_time: ``(epochs,)`` wall seconds per epoch, compilation excluded. Epochs run in
             compiled chunks; each epoch gets its chunk's time divided by the epochs it ran.
         compile_time: seconds spent compiling (0.0 when the compiled program was cached).
-        steps: number of updates applied.
+        steps: number of updates run (all applied, except those counted in ``skipped``).
         epochs: number of epochs completed (``len(epoch_loss)``).
         stopped: ``"epochs"`` (all ran), ``"target_loss"`` or ``"nonfinite"``.
         message: why training stopped early ("" when all epochs ran).
+        skipped: updates dropped by ``on_nonfinite="skip"`` (their losses are in ``step_loss``
+            and counted in ``steps``; they are left out of ``epoch_loss``). 0 otherwise.
+
+    A resumed run's History covers the whole run: the saved epochs, then the new ones
+    (``compile_time`` adds up the compile times of every call).
     """
 
     step_loss: np.ndarray
@@ -108,6 +122,7 @@ class History(NamedTuple):
     epochs: int
     stopped: str
     message: str
+    skipped: int = 0
 
 
 class FitResult(NamedTuple):
@@ -116,6 +131,28 @@ class FitResult(NamedTuple):
     params: Any
     opt_state: Any
     history: History
+
+
+class NonfiniteError(FloatingPointError):
+    """Raised by ``fit(..., on_nonfinite="raise")`` at the first non-finite update.
+
+    A ``FloatingPointError``, like the error of ``jax.config.update("jax_debug_nans", True)``
+    and of NumPy under ``np.seterr(all="raise")``: the arguments were fine, the arithmetic was
+    not.
+
+    Attributes:
+        epoch: the epoch of the bad update (1-based, as in the message).
+        step: its step within the epoch (1-based).
+        leaf: where the step first went non-finite, e.g. ``"gradient ['w']"``, ``"update
+            [0]['b']"`` or ``"new parameter ['w']"`` (tree paths as ``jax.tree_util.keystr``
+            writes them); ``None`` if replaying the step eagerly gave only finite values.
+        result: the :class:`FitResult` that ``on_nonfinite="stop"`` would have returned (the
+            last finite params and state, the History up to that update).
+    """
+
+    def __init__(self, message: str, epoch: int, step: int, leaf: str | None, result: Any):
+        super().__init__(message)
+        self.epoch, self.step, self.leaf, self.result = epoch, step, leaf, result
 
 
 class EpochStats(NamedTuple):
@@ -146,6 +183,7 @@ def epoch_key(key: jax.Array, epoch: int | jax.Array) -> jax.Array:
         ...       jax.random.key_data(jax.random.fold_in(k, 3))).all())
         True
     """
+    _check_key(key)
     return jax.random.fold_in(key, epoch)
 
 
@@ -156,6 +194,9 @@ def steps_per_epoch(n: int, batch_size: int | None) -> int:
         >>> steps_per_epoch(442, None), steps_per_epoch(442, 10), steps_per_epoch(442, 1)
         (1, 45, 442)
     """
+    n = check_int("n", n, minimum=1)
+    if batch_size is not None:
+        batch_size = check_int("batch_size", batch_size, minimum=1)
     return 1 if batch_size is None else -(-n // batch_size)
 
 
@@ -314,16 +355,25 @@ class _ChunkOut(NamedTuple):
     epoch_loss: jax.Array  # (K,)
     eval_loss: jax.Array | None  # (K,)
     eval_accuracy: jax.Array | None  # (K,)
+    skipped: jax.Array | None = None  # (K,) updates skipped per epoch ("skip" policy only)
 
 
 def _make_chunk(
-    epoch_fn, loss_fn, accuracy_fn, chunk: int, has_eval: bool, has_target: bool
+    epoch_fn,
+    loss_fn,
+    accuracy_fn,
+    chunk: int,
+    has_eval: bool,
+    has_target: bool,
+    stop_on_bad: bool = True,
 ) -> Callable:
     """``chunk(params, state, key, first, end, target, x, y, xe, ye)``: the epochs ``first,
     first + 1, ...`` while ``< min(end, first + chunk)``, stopping after the first one that
-    reaches ``target`` or meets a non-finite update. A ``lax.while_loop`` (not a scan with a
-    ``cond`` per epoch) so that stopping costs nothing and a one-step epoch (full batch) pays
-    for little besides its step; per-epoch results go into ``(chunk, ...)`` buffers."""
+    reaches ``target`` or (``stop_on_bad``, the "stop" policy) meets a non-finite update; with
+    ``stop_on_bad=False`` (the "skip" policy) each epoch records how many updates it skipped.
+    A ``lax.while_loop`` (not a scan with a ``cond`` per epoch) so that stopping costs nothing
+    and a one-step epoch (full batch) pays for little besides its step; per-epoch results
+    go into ``(chunk, ...)`` buffers."""
 
     def run_epoch(p, s, key, e, x, y, xe, ye):
         p, s, stats = epoch_fn(p, s, epoch_key(key, e), x, y)
@@ -332,6 +382,8 @@ def _make_chunk(
             record["eval_loss"] = loss_fn(p, xe, ye).astype(stats.epoch_loss.dtype)
         if accuracy_fn is not None:
             record["eval_accuracy"] = accuracy_fn(p, xe, ye).astype(stats.epoch_loss.dtype)
+        if not stop_on_bad:
+            record["skipped"] = jnp.sum((~stats.applied).astype(jnp.int32))
         return p, s, stats.applied, record
 
     def run_chunk(params, opt_state, key, first, end, target, x, y, xe, ye):
@@ -346,7 +398,8 @@ def _make_chunk(
         def body(carry):
             i, _, _, p, s, out = carry
             p, s, applied, record = run_epoch(p, s, key, first + i, x, y, xe, ye)
-            bad = ~applied[-1]  # under the "stop" policy the last step is applied iff all are
+            # under the "stop" policy the last step is applied iff all are
+            bad = ~applied[-1] if stop_on_bad else jnp.array(False)
             stop = jnp.where(bad, 2, 0)
             if has_target:
                 stop = jnp.where(~bad & (record["epoch_loss"] <= target), 1, stop)
@@ -368,6 +421,7 @@ def _make_chunk(
                 out["epoch_loss"],
                 out.get("eval_loss"),
                 out.get("eval_accuracy"),
+                out.get("skipped"),
             ),
         )
 
@@ -490,9 +544,13 @@ def _as_data(name: str, value: Any) -> jax.Array:
             value = np.asarray(value)
         except (TypeError, ValueError) as e:
             raise TypeError(f"`{name}` must be an array, got {type(value).__name__}: {e}") from None
+    if np.dtype(value.dtype).kind not in "biufc" and value.dtype != jnp.bfloat16:
+        raise TypeError(f"`{name}` must hold numbers, got dtype {value.dtype}.")
     value = jnp.asarray(value)
     if value.ndim == 0:
         raise ValueError(f"`{name}` must have a leading example axis, got a scalar.")
+    if value.shape[0] == 0:
+        raise ValueError(f"`{name}` has no examples (shape {value.shape}); pass at least one.")
     if not (jnp.issubdtype(value.dtype, jnp.number) or value.dtype == jnp.bool_):
         raise TypeError(f"`{name}` must hold numbers, got dtype {value.dtype}.")
     if jnp.issubdtype(value.dtype, jnp.inexact) and not bool(jnp.all(jnp.isfinite(value))):
@@ -512,8 +570,19 @@ def _check_pair(x_name: str, x: jax.Array, y_name: str, y: jax.Array) -> None:
         )
 
 
-def _check_scalar_fn(name: str, fn: Callable, params: Any, x: Any, y: Any, what: str) -> Any:
-    out = jax.eval_shape(fn, params, x, y)
+def _check_scalar_fn(
+    name: str, fn: Callable, params: Any, x: Any, y: Any, what: str, data: str = "x, y"
+) -> Any:
+    try:
+        out = jax.eval_shape(fn, params, x, y)
+    except Exception as e:  # the user's function failed on these arguments: say which ones
+        first_line = (str(e).strip().splitlines() or [""])[0]
+        raise TypeError(
+            f"`{name}` failed when called as {name}(params, x_batch, y_batch) with `params` and "
+            f"a batch of `{data}` (x_batch {x.shape} {x.dtype}, y_batch {y.shape} {y.dtype}): "
+            f"{type(e).__name__}: {first_line} Check that `params`, `{data}` and {name} fit "
+            "together (tree keys, feature sizes)."
+        ) from e
     if not isinstance(out, jax.ShapeDtypeStruct) or out.shape != ():
         got = f"shape {out.shape}" if isinstance(out, jax.ShapeDtypeStruct) else type(out).__name__
         raise TypeError(
@@ -560,6 +629,10 @@ def fit(
     epochs_per_chunk: int | None = None,
     mesh: Mesh | None = None,
     devices: Any = None,
+    on_nonfinite: str = "stop",
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int | None = None,
+    resume: str | os.PathLike | None = None,
 ) -> FitResult:
     """Trains ``params`` on ``(x, y)`` with ``optimizer``, whole epochs compiled.
 
@@ -570,10 +643,33 @@ def fit(
     one jitted ``lax.scan`` (compiled once per call and cached like ``jax.jit``; parameters and
     optimizer state donated; ``x``/``y`` stay on the device); progress is reported between
     chunks. Training stops after ``epochs`` epochs, at the first epoch whose ``epoch_loss`` is
-    ``<= target_loss``, or at the first update whose loss or new parameters are not finite: then
-    a ``RuntimeWarning`` names the epoch and step, and the result holds the parameters and state
-    before that update (the last finite ones). The caller's ``params`` are copied first and
-    never modified or donated.
+    ``<= target_loss``, or (``on_nonfinite="stop"``, the default) at the first update whose loss
+    or new parameters are not finite: then a ``RuntimeWarning`` names the epoch and step, and
+    the result holds the parameters and state before that update (the last finite ones). The
+    caller's ``params`` are copied first and never modified or donated.
+
+    NaN/inf policy (``on_nonfinite``), decided per update from its loss and new parameters:
+
+        "stop"   stop there, warn, return the last finite params and state (History.stopped
+                 is "nonfinite")
+        "skip"   drop that update (params and optimizer state unchanged, so the optimizer's
+                 count advances only on applied updates, as with jaxnn.optim.skip_nonfinite),
+                 go on with the next batch; History.skipped counts the dropped updates
+        "raise"  stop as "stop" does, then raise :class:`NonfiniteError` (a
+                 ``FloatingPointError``) naming the epoch, the step and the first non-finite
+                 leaf (gradient, update or new parameter, by tree path) of that step
+
+    Checkpoints and exact resume: with ``checkpoint=PATH`` the run saves (with
+    :mod:`jaxnn.checkpoint`, atomically) its params, optimizer state, key, :class:`History` and
+    epoch after every ``checkpoint_every`` epochs (compiled chunks end on those epochs) and when
+    it returns (all epochs done or ``target_loss`` reached; a run stopped by a non-finite update
+    keeps its last checkpoint, which sits on an epoch boundary). ``resume=PATH`` continues the
+    saved run: ``epochs`` is the run's *total*, so a ``2N``-epoch run resumed from epoch ``N``
+    trains ``N`` more, and the result is bit-identical to training ``2N`` epochs in one call.
+    The resumed call must have the same data shapes and dtypes, ``batch_size``, ``shuffle``,
+    ``eval_data``/``accuracy_fn`` presence and the same ``key`` (or ``key=None``: the saved key
+    is used); ``params`` and ``optimizer`` only serve as templates (the saved tree must have
+    their structure, shapes and dtypes). Anything else is a clear ``ValueError``.
 
     Args:
         loss_fn: ``loss_fn(params, x_batch, y_batch) -> scalar``, a mean over the batch.
@@ -582,9 +678,9 @@ def fit(
         x: inputs ``(n, ...)``, finite.
         y: targets ``(n, ...)``.
         batch_size: ``None`` (default) for full batch, else ``1 <= batch_size <= n``.
-        epochs: number of epochs (default 1, >= 1).
+        epochs: number of epochs of the whole run (default 1, >= 1; resumed epochs count).
         key: a JAX PRNG key for the minibatch order; required when ``batch_size`` is set and
-            ``shuffle`` is True.
+            ``shuffle`` is True (unless resuming: the saved key is used).
         shuffle: a new random order each epoch (default True); False keeps ``0 .. n-1``.
         eval_data: ``(x_eval, y_eval)`` evaluated after every epoch with ``loss_fn`` (one batch).
         target_loss: stop at the first epoch with ``epoch_loss <= target_loss`` (default None).
@@ -601,6 +697,13 @@ def fit(
             ``"data"`` of a larger mesh (replicated along the others).
         devices: shorthand for ``mesh=jaxnn.parallel.data_mesh(devices)``: a device count, a
             list of devices, or ``None`` (default). Pass ``mesh`` or ``devices``, not both.
+
+        on_nonfinite: ``"stop"`` (default), ``"skip"`` or ``"raise"``, see above.
+        checkpoint: a file path to save the run to (default None: no checkpoints).
+        checkpoint_every: save every this many epochs (``>= 1``; needs ``checkpoint``). Default
+            None: save only when the run returns.
+        resume: a checkpoint written by ``fit(checkpoint=...)`` to continue from (it may be the
+            same path as ``checkpoint``).
 
     Data parallelism (``mesh`` or ``devices``): the same program, partitioned by XLA (GSPMD).
     Parameters, optimizer state, ``x``, ``y`` and ``eval_data`` are replicated on every device
@@ -620,10 +723,14 @@ def fit(
     are replicated on the mesh.
 
     Returns:
-        ``FitResult(params, opt_state, history)`` with a :class:`History`.
+        ``FitResult(params, opt_state, history)`` with a :class:`History` (of the whole run
+        when resumed).
 
     Raises:
-        ValueError, TypeError: for bad arguments (checked before anything is compiled).
+        ValueError, TypeError: for bad arguments (checked before anything is compiled), a
+            ``resume`` checkpoint of another run configuration, or a damaged checkpoint
+            (:class:`jaxnn.checkpoint.CheckpointError`).
+        NonfiniteError: with ``on_nonfinite="raise"``, at the first non-finite update.
 
     Examples:
         >>> import jax, jax.numpy as jnp
@@ -634,6 +741,17 @@ def fit(
         ...         key=jax.random.key(1), progress=False)
         >>> r.history.steps, len(r.history.epoch_loss), bool(r.history.epoch_loss[-1] < 1e-4)
         (80, 20, True)
+
+        Stopping after 10 epochs and resuming gives exactly the same parameters:
+
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "run.safetensors")
+        >>> kw = dict(batch_size=16, key=jax.random.key(1), progress=False)
+        >>> half = fit(loss_fn, jnp.zeros(3), optim.sgd(0.1), x, y, epochs=10, checkpoint=path,
+        ...            **kw)
+        >>> r2 = fit(loss_fn, jnp.zeros(3), optim.sgd(0.1), x, y, epochs=20, resume=path, **kw)
+        >>> r2.history.epochs, bool((r2.params == r.params).all())
+        (20, True)
     """
     check_callable("loss_fn", loss_fn, "loss_fn(params, x_batch, y_batch) -> scalar loss")
     _check_optimizer(optimizer)
@@ -652,6 +770,16 @@ def fit(
         check_finite("target_loss", target_loss, hint="Pass a number such as 0.01, or None.")
     if epochs_per_chunk is not None:
         epochs_per_chunk = check_int("epochs_per_chunk", epochs_per_chunk, minimum=1)
+    check_choice("on_nonfinite", on_nonfinite, FIT_NONFINITE_POLICIES)
+    checkpoint = _check_path("checkpoint", checkpoint)
+    resume = _check_path("resume", resume, must_exist=True)
+    if checkpoint_every is not None:
+        checkpoint_every = check_int("checkpoint_every", checkpoint_every, minimum=1)
+        if checkpoint is None:
+            raise ValueError(
+                "`checkpoint_every` needs a file to save to: pass checkpoint='run.safetensors' "
+                f"too (got checkpoint=None, checkpoint_every={checkpoint_every})."
+            )
     leaves = jax.tree.leaves(params)
     if not leaves:
         raise TypeError(f"`params` must contain at least one array, got {params!r}.")
@@ -681,15 +809,13 @@ def fit(
                 f"batch_size={batch_size}. Use batch_size=None for full-batch gradient descent."
             )
         batch_size = int(batch_size)
-        if shuffle and key is None:
+        if shuffle and key is None and resume is None:
             raise ValueError(
                 "`key` is needed to shuffle minibatches: pass key=jax.random.key(0) (any seed), "
                 "or shuffle=False for the fixed order 0 .. n-1."
             )
     if key is not None:
         _check_key(key)
-    else:
-        key = jax.random.key(0)  # never used: full batch or no shuffling
 
     has_eval = eval_data is not None
     if has_eval:
@@ -708,12 +834,28 @@ def fit(
     batch = n if batch_size is None else batch_size
     loss_out = _check_scalar_fn("loss_fn", loss_fn, params, x[:batch], y[:batch], "loss")
     if has_eval:
-        _check_scalar_fn("loss_fn", loss_fn, params, xe, ye, "loss")
+        _check_scalar_fn("loss_fn", loss_fn, params, xe, ye, "loss", "eval_data")
     if accuracy_fn is not None:
-        _check_scalar_fn("accuracy_fn", accuracy_fn, params, xe, ye, "accuracy")
+        _check_scalar_fn("accuracy_fn", accuracy_fn, params, xe, ye, "accuracy", "eval_data")
 
     params = _copy_tree(params)
     opt_state = _copy_tree(optimizer.init(params))
+    run = _RunConfig(
+        n=n,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        x=[list(x.shape), str(x.dtype)],
+        y=[list(y.shape), str(y.dtype)],
+        eval_data=has_eval,
+        accuracy_fn=accuracy_fn is not None,
+    )
+    start, previous = 0, None
+    if resume is not None:
+        params, opt_state, key, start, previous = _load_run(
+            resume, params, opt_state, key, run, epochs
+        )
+    if key is None:
+        key = jax.random.key(0)  # never used: full batch or no shuffling
     if mesh is not None:  # every input replicated; make_epoch splits each batch
         params, opt_state, key, x, y, xe, ye = parallel.replicate(
             (params, opt_state, key, x, y, xe, ye), mesh
@@ -725,16 +867,24 @@ def fit(
     # recompile): epochs_per_chunk, or 1 first and then about _CHUNK_SECONDS' worth.
     chunk = min(max(1, _CHUNK_STEPS // steps), 1 << (epochs - 1).bit_length())
     target = np.asarray(0.0 if target_loss is None else target_loss, loss_out.dtype)
-    args = (params, opt_state, key, np.int32(0), np.int32(epochs), target, x, y, xe, ye)
+    args = (params, opt_state, key, np.int32(start), np.int32(epochs), target, x, y, xe, ye)
     has_target = target_loss is not None
+    skip = on_nonfinite == "skip"  # "raise" runs the "stop" program, then diagnoses the step
 
     def build():
-        epoch_fn = make_epoch(loss_fn, optimizer, n, batch_size, shuffle=shuffle, mesh=mesh)
-        chunk_fn = _make_chunk(epoch_fn, loss_fn, accuracy_fn, chunk, has_eval, has_target)
+        policy = "skip" if skip else "stop"
+        epoch_fn = make_epoch(
+            loss_fn, optimizer, n, batch_size, shuffle=shuffle, on_nonfinite=policy, mesh=mesh
+        )
+        chunk_fn = _make_chunk(
+            epoch_fn, loss_fn, accuracy_fn, chunk, has_eval, has_target, stop_on_bad=not skip
+        )
         return chunk_fn if mesh is None else _replicated_outputs(chunk_fn, mesh)
 
     config = (loss_fn, accuracy_fn, optimizer, n, batch_size, shuffle, chunk, has_eval, has_target)
     config += (mesh,)
+    if skip:
+        config = (*config, "skip")
     compiled, compile_time = _compiled_chunk(config, build, args)
 
     show = sys.stderr.isatty() if progress is None else progress
@@ -742,17 +892,57 @@ def fit(
     if show:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=epochs, unit="epoch", desc="fit", leave=False)
+        bar = tqdm(total=epochs, initial=start, unit="epoch", desc="fit", leave=False)
 
     step_loss, epoch_loss, eval_loss, eval_acc, epoch_time = [], [], [], [], []
+    skipped = 0
+    if previous is not None:  # a resumed run's History starts with the saved epochs
+        step_loss.append(np.asarray(previous.step_loss))
+        epoch_loss.append(np.asarray(previous.epoch_loss))
+        if has_eval:
+            eval_loss.append(np.asarray(previous.eval_loss))
+        if accuracy_fn is not None:
+            eval_acc.append(np.asarray(previous.eval_accuracy))
+        epoch_time.append(np.asarray(previous.epoch_time, np.float64))
+        compile_time += float(previous.compile_time)
+        skipped = int(previous.skipped)
+    dtype = loss_out.dtype
+
+    def cat(parts):
+        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+    def history(stopped: str, message: str) -> History:
+        return History(
+            step_loss=cat(step_loss),
+            epoch_loss=cat(epoch_loss),
+            eval_loss=cat(eval_loss) if has_eval else None,
+            eval_accuracy=cat(eval_acc) if accuracy_fn is not None else None,
+            epoch_time=np.concatenate(epoch_time) if epoch_time else np.zeros(0),
+            compile_time=compile_time,
+            steps=sum(len(a) for a in step_loss),
+            epochs=sum(len(a) for a in epoch_loss),
+            stopped=stopped,
+            message=message,
+            skipped=skipped,
+        )
+
+    def save(epoch: int, hist: History) -> None:
+        tree = {"params": params, "opt_state": opt_state, "key": key, "history": hist}
+        meta = {"kind": _FIT_CHECKPOINT, "epoch": epoch, "epochs": epochs, "run": run._asdict()}
+        _checkpoint.save(checkpoint, tree, metadata=meta)
+
     stopped, message = "epochs", ""
-    first, per_call = 0, min(chunk, epochs_per_chunk or 1)
+    bad_at = None  # (epoch, step, update) of the first non-finite update
+    first, per_call = start, min(chunk, epochs_per_chunk or 1)
+    saved_at = start if resume is not None and checkpoint == resume else None
     try:
         while first < epochs:
-            end = np.int32(min(epochs, first + per_call))
+            end = min(epochs, first + per_call)
+            if checkpoint_every is not None:  # a chunk ends on every checkpoint epoch
+                end = min(end, (first // checkpoint_every + 1) * checkpoint_every)
             t0 = time.perf_counter()
             params, opt_state, out = compiled(
-                params, opt_state, key, np.int32(first), end, target, x, y, xe, ye
+                params, opt_state, key, np.int32(first), np.int32(end), target, x, y, xe, ye
             )
             out = jax.device_get(out)
             seconds = time.perf_counter() - t0
@@ -764,12 +954,15 @@ def fit(
                 eval_loss.append(out.eval_loss[:done])
             if accuracy_fn is not None:
                 eval_acc.append(out.eval_accuracy[:done])
+            if skip:
+                skipped += int(np.sum(out.skipped[:done]))
             epoch_time.append(np.full(done, seconds / ran))
             if code == 2:
                 bad = int(out.applied)
                 step_loss.append(out.step_loss[done, :bad])
                 updates = sum(len(a) for a in step_loss)
                 stopped = "nonfinite"
+                bad_at = (first + done, bad, updates)
                 message = _nonfinite_message(
                     out.step_loss[done, bad], first + done, bad, epochs, steps, updates
                 )
@@ -783,35 +976,164 @@ def fit(
                 bar.update(ran)
                 if done:
                     bar.set_postfix(loss=f"{out.epoch_loss[done - 1]:.4g}")
+            first += done
             if stopped != "epochs":
                 break
-            first += ran
+            if checkpoint_every is not None and first % checkpoint_every == 0 and first < epochs:
+                save(first, history("checkpoint", f"saved at epoch {first} of {epochs}."))
+                saved_at = first
             if epochs_per_chunk is None:
                 per_call = int(min(chunk, max(1, _CHUNK_SECONDS * ran / max(seconds, 1e-9))))
     finally:
         if bar is not None:
             bar.close()
+    result = FitResult(params, opt_state, history(stopped, message))
+    if checkpoint is not None and stopped != "nonfinite" and saved_at != first:
+        save(first, result.history)
+    if bad_at is not None and on_nonfinite == "raise":
+        raise _nonfinite_error(
+            result, bad_at, loss_fn, optimizer, x, y, key, n, batch_size, shuffle, epochs, steps
+        )
     if stopped == "nonfinite":
         warnings.warn(message, RuntimeWarning, stacklevel=2)
+    return result
 
-    dtype = loss_out.dtype
 
-    def cat(parts):
-        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+_FIT_CHECKPOINT = "jaxnn.train.fit"  # metadata["kind"] of a checkpoint written by fit
 
-    history = History(
-        step_loss=cat(step_loss),
-        epoch_loss=cat(epoch_loss),
-        eval_loss=cat(eval_loss) if has_eval else None,
-        eval_accuracy=cat(eval_acc) if accuracy_fn is not None else None,
-        epoch_time=np.concatenate(epoch_time) if epoch_time else np.zeros(0),
-        compile_time=compile_time,
-        steps=sum(len(a) for a in step_loss),
-        epochs=sum(len(a) for a in epoch_loss),
-        stopped=stopped,
-        message=message,
+
+class _RunConfig(NamedTuple):
+    """What a resumed run must share with the saved one (stored in the checkpoint metadata)."""
+
+    n: int
+    batch_size: int | None
+    shuffle: bool
+    x: list  # [shape, dtype]
+    y: list
+    eval_data: bool
+    accuracy_fn: bool
+
+
+def _check_path(name: str, path: Any, must_exist: bool = False) -> Path | None:
+    if path is None:
+        return None
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(
+            f"`{name}` must be a file path (str or os.PathLike) or None, got {name}={path!r} "
+            f"(type {type(path).__name__})."
+        )
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(
+            f"`{name}` must be a file path, got the directory {str(path)!r}. Pass a file name "
+            "inside it, e.g. run.safetensors."
+        )
+    if must_exist and not path.is_file():
+        raise ValueError(
+            f"`{name}` must name an existing checkpoint written by fit(checkpoint=...), got "
+            f"{str(path)!r}: no such file."
+        )
+    return path
+
+
+def _key_bits(key: Any) -> np.ndarray:
+    if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        key = jax.random.key_data(key)
+    return np.asarray(key)
+
+
+def _load_run(path: Path, params, opt_state, key, run: _RunConfig, epochs: int) -> tuple:
+    """``(params, opt_state, key, epoch, history)`` saved at ``path``, checked against this
+    call's ``params``/``opt_state`` (templates), ``key``, run configuration and ``epochs``."""
+    tree, meta = _checkpoint._load_with_metadata(path)
+    where = str(path)
+    if not isinstance(tree, dict) or meta.get("kind") != _FIT_CHECKPOINT:
+        raise ValueError(
+            f"`resume`: {where!r} is a jaxnn checkpoint but was not written by "
+            "fit(checkpoint=...); to start from saved params, load them with "
+            "jaxnn.checkpoint.load and pass them as `params`."
+        )
+    saved = meta["run"]
+    names = {"n": "x", "x": "x", "y": "y", "eval_data": "eval_data", "accuracy_fn": "accuracy_fn"}
+    for field, value in run._asdict().items():
+        if saved.get(field) != value:
+            argument = names.get(field, field)
+            raise ValueError(
+                f"`{argument}` does not match the run saved in {where!r}: it had {field}="
+                f"{saved.get(field)!r}, this call has {field}={value!r}. Resume with the same "
+                "data and batch settings (or start a new run without `resume`)."
+            )
+    epoch = int(meta["epoch"])
+    if epochs < epoch:
+        raise ValueError(
+            f"`epochs` is the run's total number of epochs and {where!r} is already at epoch "
+            f"{epoch}; got epochs={epochs}. Pass epochs >= {epoch} (epochs={2 * epoch} trains "
+            f"{epoch} more)."
+        )
+    try:
+        params = _checkpoint._match_template(tree["params"], params, where, "params")
+    except _checkpoint.CheckpointError as e:
+        raise _checkpoint.CheckpointError(
+            f"{e} The saved params differ from this call's `params` (the template of the model): "
+            "resume with the model that wrote the checkpoint."
+        ) from None
+    try:
+        opt_state = _checkpoint._match_template(tree["opt_state"], opt_state, where, "opt_state")
+    except _checkpoint.CheckpointError as e:
+        raise _checkpoint.CheckpointError(
+            f"{e} The checkpoint's optimizer state differs from optimizer.init(params): resume "
+            "with the optimizer that wrote it."
+        ) from None
+    saved_key = tree["key"]
+    if key is not None and run.shuffle and run.batch_size is not None:
+        same = jnp.result_type(key) == jnp.result_type(saved_key) and np.array_equal(
+            _key_bits(key), _key_bits(saved_key)
+        )
+        if not same:
+            raise ValueError(
+                f"`key` differs from the key of the run saved in {where!r}, so the resumed "
+                "minibatch order would differ from an uninterrupted run. Pass the same key, or "
+                "key=None to use the saved one."
+            )
+    history = History(*tree["history"])
+    return params, opt_state, saved_key, epoch, history
+
+
+def _replay_step(loss_fn, optimizer, params, opt_state, xb, yb) -> tuple[Any, str | None]:
+    """Replays one update eagerly: its loss and the first non-finite leaf (or None)."""
+    loss, grads = jax.value_and_grad(loss_fn)(params, xb, yb)
+    updates, _ = optimizer.update(grads, opt_state, params)
+    new_params = apply_updates(params, updates)
+    for what, tree in (("gradient", grads), ("update", updates), ("new parameter", new_params)):
+        for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]:
+            values = np.asarray(leaf)
+            bad = int(np.sum(~np.isfinite(values)))
+            if bad:
+                where = jax.tree_util.keystr(path) or "(root)"
+                return loss, f"{what} {where} ({bad} of its {values.size} values NaN or inf)"
+    return loss, None
+
+
+def _nonfinite_error(
+    result, bad_at, loss_fn, optimizer, x, y, key, n, batch_size, shuffle, epochs, steps
+) -> NonfiniteError:
+    epoch, step, update = bad_at
+    if batch_size is None:
+        xb, yb = x, y
+    else:
+        full, rest = minibatch_indices(epoch_key(key, epoch), n, batch_size, shuffle=shuffle)
+        idx = full[step] if step < full.shape[0] else rest
+        xb, yb = x[idx], y[idx]
+    loss, leaf = _replay_step(loss_fn, optimizer, result.params, result.opt_state, xb, yb)
+    first = leaf or "none when replayed outside the compiled loop"
+    message = (
+        f"fit: non-finite values at epoch {epoch + 1} of {epochs}, step {step + 1} of {steps} "
+        f"(update {update + 1} of the run): the batch loss was {float(loss):.6g}; first "
+        f"non-finite leaf: {first}. The last finite params and state are in this error's "
+        "`result`. Try a smaller learning rate, gradient clipping, or check loss_fn for log(0) "
+        "or division by zero; on_nonfinite='skip' drops such updates instead."
     )
-    return FitResult(params, opt_state, history)
+    return NonfiniteError(message, epoch + 1, step + 1, leaf, result)
 
 
 def _nonfinite_message(loss, epoch: int, step: int, epochs: int, steps: int, done: int) -> str:

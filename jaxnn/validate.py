@@ -44,7 +44,13 @@ import numpy as np
 import optax
 
 from jaxnn import optim
-from jaxnn._validation import check_choice, check_int, check_nonnegative, check_positive
+from jaxnn._validation import (
+    check_callable,
+    check_choice,
+    check_int,
+    check_nonnegative,
+    check_positive,
+)
 from jaxnn.optim import keras, schedules
 
 __all__ = [
@@ -80,6 +86,7 @@ class Problem(NamedTuple):
 
 def _rng(key: Any) -> np.random.Generator:
     if isinstance(key, int | np.integer) and not isinstance(key, bool):
+        check_int("key", key, minimum=0, hint="Pass a seed such as 0, or a jax.random.key.")
         return np.random.default_rng(int(key))
     if isinstance(key, jax.Array) and jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
         return np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel().tolist())
@@ -112,7 +119,11 @@ def random_problem(key: Any = 0, dtype: Any = "float32") -> Problem:
         True
     """
     rng = _rng(key)
-    dtype = jnp.dtype(dtype)
+    try:
+        dtype = jnp.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"`dtype` must be 'float32' or 'float64', got dtype={dtype!r}.") from None
+    check_choice("dtype", dtype.name, tuple(TOLERANCES))
 
     def draw(shape, scale=1.0):
         return jnp.asarray(np.float32(rng.normal(size=shape) * scale), dtype)
@@ -439,6 +450,11 @@ def select(names: Sequence[str] | None, configs: Sequence[Config]) -> list[Confi
     """
     if names is None:
         return list(configs)
+    if isinstance(names, str):
+        raise TypeError(
+            f"`names` must be a list of optimizer names, got the string {names!r}; pass "
+            f"[{names!r}]."
+        )
     known = sorted({c.name for c in configs} | {o for c in configs for o in c.optimizers})
     for name in names:
         if name not in known:
@@ -549,6 +565,8 @@ def _execute(pairs, *, steps, dtype, key, problem):
     """Runs ``pairs`` [(name, jaxnn_call, reference_call, opt, ref, (rtol, atol))] in one
     compiled program."""
     steps = _check_run_args(steps, dtype)
+    if problem is not None:
+        check_callable("problem", problem, "problem(key, dtype) -> Problem(params, loss)")
     problem = random_problem if problem is None else problem
     with _precision(dtype):
         params, loss = problem(key, dtype)

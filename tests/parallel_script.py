@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 
 DEVICES = 8
 
@@ -106,6 +107,17 @@ def run(heavy: bool) -> dict:
     # full batch: all n examples split over 4 devices
     runs["full_single"] = result(fit(plain_loss, params, opt, x, y, **common))
     runs["full_mesh4"] = result(fit(loss_fn, params, opt, x, y, devices=4, **common), True)
+
+    # checkpoint and resume on a mesh: half the epochs saved, the rest resumed on the same mesh
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "run.safetensors")
+        m4 = parallel.data_mesh(4)
+        half = {**common, "epochs": epochs // 2 + 1}
+        fit(plain_loss, params, opt, x, y, batch_size=batch_size, mesh=m4, checkpoint=path, **half)
+        r = fit(
+            plain_loss, params, opt, x, y, batch_size=batch_size, mesh=m4, resume=path, **common
+        )
+        runs["resumed_mesh4"] = result(r, True)
 
     # make_epoch(mesh=...) in one's own loop: plain jax.jit, inputs placed by replicate
     m4 = parallel.data_mesh(4)

@@ -117,6 +117,15 @@ class TestEightSimulatedDevices:
         assert run["out_replicated"] is True
         assert run["out_devices"] == [devices]
 
+    def test_resume_on_a_mesh_continues_the_same_run(self, report):
+        # checkpoint after half the epochs, resume on the same mesh: the uninterrupted result
+        resumed, whole = report["runs"]["resumed_mesh4"], report["runs"]["mesh4"]
+        assert resumed["out_replicated"]
+        assert resumed["steps"] == whole["steps"]
+        np.testing.assert_array_equal(resumed["epoch_loss"], whole["epoch_loss"])
+        for a, b in zip(resumed["params"], whole["params"], strict=True):
+            np.testing.assert_array_equal(a, b)
+
     def test_make_epoch_with_a_mesh_in_a_plain_jit(self, report):
         runs = report["runs"]
         own, single = runs["make_epoch_mesh4"], runs["make_epoch_single"]

@@ -249,6 +249,11 @@ def python_loop_fit(
     """
     x_np, y_np = np.asarray(x), np.asarray(y)
     n = x_np.shape[0]
+    epochs = check_int("epochs", epochs, minimum=1)
+    if batch_size is not None:
+        batch_size = check_int("batch_size", batch_size, minimum=1)
+        if batch_size > n:
+            raise ValueError(f"`batch_size` must be <= n={n}, got batch_size={batch_size}.")
     sizes = (n,) if batch_size is None else tuple(sorted({batch_size, n % batch_size} - {0}))
     leaves, treedef = jax.tree.flatten(params)
     like = (treedef, tuple((np.shape(a), jnp.result_type(a)) for a in leaves))
@@ -325,6 +330,15 @@ def gd_vs_sgd(
     rates = dict(DEFAULT_LEARNING_RATES[model])
     if learning_rates is not None:
         rates.update(learning_rates)
+    for b in batch_sizes:  # before the data is loaded; the sizes are checked against n below
+        if b is not None:
+            check_int("batch_sizes[i]", b, minimum=1)
+        if b not in rates:
+            raise ValueError(
+                f"`learning_rates` has no rate for batch size {b!r}; pass "
+                f"learning_rates={{{b!r}: 0.01, ...}}."
+            )
+        check_positive(f"learning_rates[{b!r}]", rates[b])
     key = jax.random.key(0) if key is None else key
     k_data, k_init, k_order = jax.random.split(key, 3)
     dataset, x, y = _regression_data(dataset, k_data)
@@ -333,16 +347,8 @@ def gd_vs_sgd(
     x, y = data.standardize(x), data.standardize(y)
     n = x.shape[0]
     for b in batch_sizes:
-        if b is not None:
-            check_int("batch_sizes[i]", b, minimum=1)
-            if b > n:
-                raise ValueError(f"`batch_sizes` entries must be <= n={n}, got {b}.")
-        if b not in rates:
-            raise ValueError(
-                f"`learning_rates` has no rate for batch size {b!r}; pass "
-                f"learning_rates={{{b!r}: 0.01, ...}}."
-            )
-        check_positive(f"learning_rates[{b!r}]", rates[b])
+        if b is not None and b > n:
+            raise ValueError(f"`batch_sizes` entries must be <= n={n}, got {b}.")
 
     design = np.c_[np.asarray(x, np.float64), np.ones(n)]
     coef, *_ = np.linalg.lstsq(design, np.asarray(y, np.float64), rcond=None)
@@ -529,6 +535,8 @@ def compare_optimizers(
         optimizers = tuple(OPTIMIZERS)
     if isinstance(optimizers, Mapping):
         chosen = [(name, opt, {}) for name, opt in optimizers.items()]
+        for _, opt, _ in chosen:  # before the data is loaded
+            train._check_optimizer(opt)
     else:
         if isinstance(optimizers, str):
             optimizers = (optimizers,)

@@ -289,6 +289,10 @@ def paths_table(result: PathsResult) -> tuple[list[str], list[list[Any]]]:
         >>> headers[0], rows[0][0], rows[0][-1]
         ('optimizer', 'gd', 30)
     """
+    if not isinstance(result, PathsResult):
+        raise TypeError(
+            f"`result` must be the PathsResult of optimizer_paths(), got {type(result).__name__}."
+        )
     headers = [
         "optimizer",
         "settings",

@@ -130,7 +130,9 @@ def book_initial_params(seed: int = 777, dtype: Any = None) -> list[dict[str, ja
         True
     """
     check_int("seed", seed)
-    dtype = jnp.result_type(float) if dtype is None else dtype
+    dtype = jnp.result_type(float) if dtype is None else jnp.dtype(dtype)
+    if not jnp.issubdtype(dtype, jnp.floating):
+        raise TypeError(f"`dtype` must be a floating dtype such as jnp.float64, got {dtype}.")
     rng = random.Random(seed)
     w_in = [[rng.random() for _ in range(2)] for _ in range(3)]
     w_out = [[rng.random()] for _ in range(2)]
@@ -301,6 +303,10 @@ def xor_verdict(result: XorResult) -> str:
         ...     print(xor_verdict(xor_book()))
         learns XOR: 4/4 correct, error 0.665 -> 0.000124
     """
+    if not isinstance(result, XorResult):
+        raise TypeError(
+            f"`result` must be the XorResult of xor_book(), got {type(result).__name__}."
+        )
     errors = np.asarray(result.errors, dtype=float)
     predictions = np.asarray(result.predictions, dtype=float)
     first, last = errors[0], errors[-1]

@@ -42,6 +42,7 @@ from jaxnn.optim.base import (
     Optimizer,
     ScalarOrSchedule,
     check_float_params,
+    check_state,
     check_tree_match,
     safe_increment,
     scale_by_learning_rate,
@@ -141,6 +142,7 @@ def adagrad(
 
     def update(grads, state, params=None, **extra):
         del params, extra
+        check_state(state, AdagradState, "adagrad")
         check_tree_match(grads, state.sum_of_squares, "grads", "params")
         sum_of_squares = jax.tree.map(lambda g, t: g * g + t, grads, state.sum_of_squares)
         if eps_in_sqrt:
@@ -255,6 +257,7 @@ def rmsprop(
 
     def update(grads, state, params=None, **extra):
         del params, extra
+        check_state(state, RmspropState, "rmsprop")
         check_tree_match(grads, state.nu, "grads", "params")
         count_inc = safe_increment(state.count)
         nu = _ema(grads, state.nu, decay, 2)
@@ -377,6 +380,7 @@ def _adam_init(params):
 
 def _adam_direction(grads, state, b1, b2, eps, eps_root, nesterov):
     """optax's ``scale_by_adam``: the direction ``m_hat / (sqrt(v_hat + eps_root) + eps)``."""
+    check_state(state, AdamState, "adam/adamw/nadam")
     check_tree_match(grads, state.mu, "grads", "params")
     mu = _ema(grads, state.mu, b1, 1)
     nu = _ema(grads, state.nu, b2, 2)
@@ -560,6 +564,7 @@ def amsgrad(
 
     def update(grads, state, params=None, **extra):
         del params, extra
+        check_state(state, AmsgradState, "amsgrad")
         check_tree_match(grads, state.mu, "grads", "params")
         mu = _ema(grads, state.mu, b1, 1)
         nu = _ema(grads, state.nu, b2, 2)
@@ -632,6 +637,7 @@ def adamax(
 
     def update(grads, state, params=None, **extra):
         del params, extra
+        check_state(state, AdamaxState, "adamax")
         check_tree_match(grads, state.mu, "grads", "params")
         count_inc = safe_increment(state.count)
         mu = _ema(grads, state.mu, b1, 1)
@@ -717,6 +723,7 @@ def adadelta(
 
     def update(grads, state, params=None, **extra):
         del extra
+        check_state(state, AdadeltaState, "adadelta")
         check_tree_match(grads, state.e_g, "grads", "params")
         grads = decayed_weights(grads, params, weight_decay, weight_decay_mask, state.count)
         e_g = _ema(grads, state.e_g, rho, 2)
@@ -789,6 +796,7 @@ def lion(
 
     def update(grads, state, params=None, **extra):
         del extra
+        check_state(state, LionState, "lion")
         check_tree_match(grads, state.mu, "grads", "params")
         direction = jax.tree.map(lambda g, m: jnp.sign((1.0 - b1) * g + b1 * m), grads, state.mu)
         mu = _ema(grads, state.mu, b2, 1)

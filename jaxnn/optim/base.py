@@ -28,6 +28,7 @@ __all__ = [
     "apply_updates",
     "chain",
     "check_float_params",
+    "check_state",
     "check_tree_match",
     "identity",
     "safe_increment",
@@ -80,6 +81,8 @@ def safe_increment(count: jax.Array) -> jax.Array:
         Array(2147483647, dtype=int32)
     """
     count = jnp.asarray(count)
+    if not jnp.issubdtype(count.dtype, jnp.integer):
+        raise TypeError(f"`count` must be an integer array (the step count), got {count.dtype}.")
     max_value = jnp.array(jnp.iinfo(count.dtype).max, count.dtype)
     return jnp.where(count < max_value, count + jnp.array(1, count.dtype), max_value)
 
@@ -92,9 +95,11 @@ def _structure(tree: Any) -> str:
 def check_tree_match(
     tree: Any, reference: Any, name: str = "grads", reference_name: str = "params"
 ) -> None:
-    """Raises ``TypeError`` naming both structures when two pytrees differ in structure.
+    """Raises ``TypeError`` naming both structures when two pytrees differ in structure, and
+    ``ValueError`` naming the first leaf whose shape differs.
 
-    ``None`` leaves count as empty subtrees on both sides (as in ``jax.tree``).
+    ``None`` leaves count as empty subtrees on both sides (as in ``jax.tree``). Only static
+    information is compared, so this is free inside ``jit``.
     """
     if jax.tree.structure(tree) != jax.tree.structure(reference):
         raise TypeError(
@@ -103,14 +108,50 @@ def check_tree_match(
             f"Compute {name} with jax.grad of a loss of exactly these {reference_name}, and call "
             "init() with the same tree you update."
         )
+    leaves = jax.tree.leaves(reference)
+    for (path, leaf), ref in zip(
+        jax.tree_util.tree_flatten_with_path(tree)[0], leaves, strict=True
+    ):
+        if jnp.shape(leaf) != jnp.shape(ref):
+            where = jax.tree_util.keystr(path) or "(root)"
+            raise ValueError(
+                f"`{name}` leaf {where} has shape {jnp.shape(leaf)} but the `{reference_name}` "
+                f"leaf has shape {jnp.shape(ref)}; each {name} leaf must have its "
+                f"{reference_name} leaf's shape."
+            )
+
+
+def check_state(state: Any, cls: type, optimizer: str) -> None:
+    """Raises ``TypeError`` unless ``state`` is a ``cls`` (the state ``optimizer``'s init made)."""
+    if not isinstance(state, cls):
+        raise TypeError(
+            f"`state` must be the {cls.__name__} returned by {optimizer}(...).init(params), got "
+            f"{type(state).__name__}. Initialize the state with the optimizer you update with."
+        )
 
 
 def check_float_params(params: Any, name: str = "params") -> None:
-    """Raises ``TypeError`` when a leaf of ``params`` is not a floating-point array."""
+    """Raises ``TypeError`` when a leaf of ``params`` is not a real floating-point array.
+
+    Integer, bool, complex (the moments of Adam & co. assume real gradients) and non-numeric
+    leaves are refused.
+    """
     for path, leaf in jax.tree_util.tree_flatten_with_path(params)[0]:
-        dtype = jnp.result_type(leaf)
+        where = jax.tree_util.keystr(path) or "(root)"
+        try:
+            dtype = jnp.result_type(leaf)
+        except TypeError:
+            raise TypeError(
+                f"`{name}` leaf {where} is {type(leaf).__name__} {leaf!r}, not an array; "
+                f"{name} must be a pytree of floating-point arrays."
+            ) from None
+        if jnp.issubdtype(dtype, jnp.complexfloating):
+            raise TypeError(
+                f"`{name}` leaf {where} has dtype {dtype}; jaxnn optimizers need real "
+                "floating-point parameters (a complex parameter can be stored as its real and "
+                "imaginary parts)."
+            )
         if not jnp.issubdtype(dtype, jnp.inexact):
-            where = jax.tree_util.keystr(path) or "(root)"
             raise TypeError(
                 f"`{name}` leaf {where} has dtype {dtype}; optimizers need floating-point "
                 "parameters. Cast them first, e.g. "

@@ -20,7 +20,7 @@ import operator
 import jax
 import jax.numpy as jnp
 
-from jaxnn._validation import check_positive
+from jaxnn._validation import as_real_array, check_positive
 from jaxnn.optim.base import EmptyState, Optimizer
 
 __all__ = ["clip", "clip_by_global_norm", "global_norm"]
@@ -62,6 +62,8 @@ def global_norm(tree) -> jax.Array:
         >>> global_norm({"a": jnp.array([3.0]), "b": jnp.array([4.0])})
         Array(5., dtype=float32)
     """
+    for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]:
+        as_real_array(f"tree{jax.tree_util.keystr(path)}", leaf)  # names a non-numeric leaf
     sums = jax.tree.map(lambda g: jnp.sum(jnp.square(g)), tree)
     return jnp.sqrt(jax.tree.reduce(operator.add, sums, initializer=0))
 

@@ -70,7 +70,7 @@ from jaxnn._validation import (
     check_unit_interval,
 )
 from jaxnn.optim.adaptive import adagrad, adam, rmsprop
-from jaxnn.optim.base import Optimizer, Schedule
+from jaxnn.optim.base import Optimizer, Schedule, safe_increment
 from jaxnn.optim.schedules import inverse_time_decay
 from jaxnn.optim.sgd import sgd
 
@@ -131,8 +131,8 @@ def epsilon_hat(epsilon: float, beta_2: float) -> Schedule:
     check_nonnegative("epsilon", epsilon)
     check_unit_interval("beta_2", beta_2)
 
-    def schedule(count):
-        return epsilon / jnp.sqrt(1 - beta_2 ** (count + 1))
+    def schedule(count):  # count + 1 saturates: at count = 2**31 - 1 it must not wrap negative
+        return epsilon / jnp.sqrt(1 - beta_2 ** safe_increment(count))
 
     return schedule
 

@@ -52,6 +52,18 @@ __all__ = [
 
 Schedule = Callable[[jax.Array], jax.Array]
 
+_MAX_COUNT = 2**31 - 1  # optimizer counts are int32 and saturate there
+
+
+def _check_count(name: str, value: int, minimum: int) -> int:
+    """An integer step argument in ``[minimum, 2**31 - 1]``: it meets the int32 count."""
+    value = check_int(name, value, minimum=minimum)
+    if value > _MAX_COUNT:
+        raise ValueError(
+            f"`{name}` must be <= 2**31 - 1 (optimizer counts are int32), got {name}={value}."
+        )
+    return value
+
 
 def constant(value: float) -> Schedule:
     """``schedule(c) = value``.
@@ -104,9 +116,9 @@ def exponential_decay(
         0.25
     """
     check_positive("init_value", init_value)
-    transition_steps = check_int("transition_steps", transition_steps, minimum=1)
+    transition_steps = _check_count("transition_steps", transition_steps, minimum=1)
     check_positive("decay_rate", decay_rate)
-    transition_begin = check_int("transition_begin", transition_begin, minimum=0)
+    transition_begin = _check_count("transition_begin", transition_begin, minimum=0)
     check_bool("staircase", staircase)
     if end_value is not None:
         check_nonnegative("end_value", end_value)
@@ -136,7 +148,7 @@ def cosine_decay(
         0.5
     """
     check_positive("init_value", init_value)
-    decay_steps = check_int("decay_steps", decay_steps, minimum=1)
+    decay_steps = _check_count("decay_steps", decay_steps, minimum=1)
     check_nonnegative("alpha", alpha)
     check_finite("exponent", exponent)
 
@@ -160,8 +172,8 @@ def linear(
     """
     check_nonnegative("init_value", init_value)
     check_nonnegative("end_value", end_value)
-    transition_steps = check_int("transition_steps", transition_steps, minimum=1)
-    transition_begin = check_int("transition_begin", transition_begin, minimum=0)
+    transition_steps = _check_count("transition_steps", transition_steps, minimum=1)
+    transition_begin = _check_count("transition_begin", transition_begin, minimum=0)
 
     def schedule(count):
         count = jnp.clip(count - transition_begin, 0, transition_steps)
@@ -189,8 +201,8 @@ def warmup_cosine_decay(
     """
     check_nonnegative("init_value", init_value)
     check_positive("peak_value", peak_value)
-    warmup_steps = check_int("warmup_steps", warmup_steps, minimum=0)
-    decay_steps = check_int("decay_steps", decay_steps, minimum=1)
+    warmup_steps = _check_count("warmup_steps", warmup_steps, minimum=0)
+    decay_steps = _check_count("decay_steps", decay_steps, minimum=1)
     if decay_steps <= warmup_steps:
         raise ValueError(
             f"`decay_steps` counts the warm-up too, so it must exceed `warmup_steps`; got "
@@ -228,7 +240,7 @@ def piecewise_constant(
                 f"{type(boundaries_and_scales).__name__}."
             )
         for boundary, scale in boundaries_and_scales.items():
-            check_int("boundaries_and_scales key", boundary, minimum=0)
+            _check_count("boundaries_and_scales key", boundary, minimum=0)
             check_nonnegative(f"boundaries_and_scales[{boundary}]", scale)
         items = sorted(boundaries_and_scales.items())
 

@@ -30,6 +30,7 @@ from jaxnn.optim.base import (
     Optimizer,
     ScalarOrSchedule,
     check_float_params,
+    check_state,
     check_tree_match,
     safe_increment,
     scale_by_learning_rate,
@@ -120,6 +121,7 @@ def sgd(
 
     def update(grads, state, params=None, **extra):
         del params, extra
+        check_state(state, SgdState, "sgd/momentum/nesterov")
         if momentum is None:
             updates = scale_by_learning_rate(grads, learning_rate, state.count)
             return updates, SgdState(safe_increment(state.count), None)

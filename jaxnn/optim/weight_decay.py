@@ -22,7 +22,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxnn._validation import check_nonnegative
-from jaxnn.optim.base import Optimizer, ScalarOrSchedule, check_tree_match, safe_increment
+from jaxnn.optim.base import (
+    Optimizer,
+    ScalarOrSchedule,
+    check_state,
+    check_tree_match,
+    safe_increment,
+)
 
 __all__ = ["AddDecayedWeightsState", "add_decayed_weights"]
 
@@ -150,6 +156,7 @@ def add_decayed_weights(
 
     def update(grads, state, params=None, **extra):
         del extra
+        check_state(state, AddDecayedWeightsState, "add_decayed_weights")
         updates = decayed_weights(grads, params, weight_decay, mask, state.count)
         return updates, AddDecayedWeightsState(safe_increment(state.count))
 

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from jaxnn.optim.base import Optimizer, _takes_extra_kwargs, safe_increment
+from jaxnn.optim.base import Optimizer, _takes_extra_kwargs, check_state, safe_increment
 
 __all__ = ["SkipNonfiniteState", "all_finite", "skip_nonfinite"]
 
@@ -95,6 +95,7 @@ def skip_nonfinite(optimizer: Any) -> Optimizer:
         return SkipNonfiniteState(zero, zero, jnp.array(False), optimizer.init(params))
 
     def update(grads, state, params=None, **extra):
+        check_state(state, SkipNonfiniteState, "skip_nonfinite")
         extra = extra if passes_extra else {}
         finite = all_finite(grads)
 
