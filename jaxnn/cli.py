@@ -737,6 +737,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"jaxnn {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.commands = {}  # name -> subparser, so that errors name the subcommand
     for cmd in COMMANDS:
         p = sub.add_parser(
             cmd.name,
@@ -756,12 +757,17 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
         cmd.add_arguments(p)
         p.set_defaults(_run=cmd.run)
+        parser.commands[cmd.name] = p
     return parser
 
 
 def _main(argv: list[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # reported by the subcommand's parser: "jaxnn xor: error: ..."
+        parser.commands.get(args.command, parser).error(
+            f"unrecognized arguments: {' '.join(extra)}"
+        )
     if args.command is None:
         parser.print_help()
         return 0

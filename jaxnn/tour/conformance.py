@@ -92,12 +92,13 @@ def stage_conformance(ctx: Context) -> Section:
         f"diff 0); the largest relative difference is {fmt(worst.max_rel_diff, 2)} "
         f"({worst.name}, {worst.dtype}, rtol {worst.rtol:g}).",
         *(
-            f"{r.name} [{r.dtype}]: {r.jaxnn_call} vs {r.reference_call}: max rel diff "
-            f"{fmt(r.max_rel_diff, 2)}, "
-            + ("PASS" if r.passed else f"FAIL at step {r.first_failure}")
-            + "."
+            f"FAIL: {r.name} [{r.dtype}]: {r.jaxnn_call} vs {r.reference_call}, first off at "
+            f"step {r.first_failure} (max rel diff {fmt(r.max_rel_diff, 2)})."
             for r in reports
+            if not r.passed
         ),
+        "The table lists each configuration's jaxnn call, its reference call and the largest "
+        "differences.",
     )
     line1 = (
         f"{len(passed)} of {len(reports)} configurations match their optax twin or recipe at "
