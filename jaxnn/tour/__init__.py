@@ -46,10 +46,10 @@ import jax
 from jaxnn._validation import check_choice, check_int
 from jaxnn.report import Report, Section, render_html, render_markdown
 from jaxnn.tour._base import Context, TourSettings, plain
-from jaxnn.tour.ch8 import stage_xor
-from jaxnn.tour.ch9_3 import stage_activations, stage_vanishing
-from jaxnn.tour.ch9_4 import stage_gd_vs_sgd, stage_optimizers, stage_paths
-from jaxnn.tour.conformance import stage_conformance
+from jaxnn.tour._ch8 import stage_xor
+from jaxnn.tour._ch9_3 import stage_activations, stage_vanishing
+from jaxnn.tour._ch9_4 import stage_gd_vs_sgd, stage_optimizers, stage_paths
+from jaxnn.tour._conformance import stage_conformance
 
 __all__ = [
     "DEFAULT_OUT",

@@ -134,6 +134,11 @@ def fmt(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}g}"
 
 
+def plural(n: float, word: str) -> str:
+    """``"1 epoch"``, ``"4 epochs"``, ``"2.5 epochs"`` (``n`` in short general form)."""
+    return f"{fmt(n)} {word}" + ("" if float(n) == 1 else "s")
+
+
 def pct(x: float) -> str:
     """A share as a percentage with one decimal."""
     return f"{100 * float(x):.1f}%"

@@ -22,6 +22,7 @@ from jaxnn.tour._base import (
     fmt,
     pct,
     plain,
+    plural,
     save_figure,
     save_json,
     save_table,
@@ -64,12 +65,12 @@ def _gd_rows(result: Any) -> tuple[list[str], list[list[Any]]]:
 def _to_target(run: Any, n: int) -> str:
     if math.isnan(run.examples_to_target):
         return f"not within {run.epochs} epochs"
-    return (
-        f"after {int(run.examples_to_target):,} examples ({fmt(run.examples_to_target / n)} epochs)"
-    )
+    epochs = plural(run.examples_to_target / n, "epoch")
+    return f"after {int(run.examples_to_target):,} examples ({epochs})"
 
 
 def stage_gd_vs_sgd(ctx: Context) -> Section:
+    """The ch. 9.4 section on GD vs SGD (figure 9-5): ``experiments.gd_vs_sgd`` per model."""
     s = ctx.settings
     results = {
         model: gd_vs_sgd(
@@ -107,9 +108,10 @@ def stage_gd_vs_sgd(ctx: Context) -> Section:
         measured.append(
             f"{result.model} model on {result.dataset} ({result.n} examples, standardized), "
             f"plain SGD w -= lr·g; target loss {fmt(result.target_loss, 4)} (best linear fit "
-            f"{fmt(result.optimal_loss, 4)}):"
+            f"{fmt(result.optimal_loss, 4)}): "
             + "; ".join(
-                f" {name} ({runs[(name, 'compiled')].steps_per_epoch} updates/epoch) reaches it "
+                f"{name} ({plural(runs[(name, 'compiled')].steps_per_epoch, 'update')} per "
+                "epoch) reaches it "
                 f"{_to_target(runs[(name, 'compiled')], result.n)}"
                 for name in dict.fromkeys(r.name for r in result.runs)
                 if (name, "compiled") in runs
@@ -167,6 +169,7 @@ def stage_gd_vs_sgd(ctx: Context) -> Section:
 
 
 def stage_optimizers(ctx: Context) -> Section:
+    """The ch. 9.4 section comparing the Table 9-1 optimizers (``compare_optimizers``)."""
     s = ctx.settings
     result = compare_optimizers(
         key=ctx.key(),
@@ -278,12 +281,15 @@ def stage_optimizers(ctx: Context) -> Section:
 
 
 def _arrival(stats: Any, result: Any) -> str:
-    """When a path came within ``tol`` of the minimum, in words."""
+    """Where a path got, in words: within ``tol`` of the minimum (when), out of the picture
+    (when), or how far it still is."""
     if stats.steps_to_minimum is not None:
-        return f"at step {stats.steps_to_minimum}"
+        return f"gets within {result.tol:g} of the minimum at step {stats.steps_to_minimum}"
     if stats.exit_step is not None:
-        return f"never: it leaves the picture at step {stats.exit_step}"
-    return f"not within {result.steps} steps (distance {fmt(stats.distance, 2)})"
+        return f"leaves the picture at step {stats.exit_step}"
+    if stats.distance is None:
+        return "stays in the picture"
+    return f"is still {fmt(stats.distance, 2)} from the minimum after {result.steps} steps"
 
 
 def _paths_json(result: Any) -> dict:
@@ -308,6 +314,8 @@ def _paths_json(result: Any) -> dict:
 
 
 def stage_paths(ctx: Context) -> Section:
+    """The ch. 9.4 section on momentum (figure 9-6): the ill-conditioned quadratic's story and
+    the six optimizers' paths on the mode's surfaces."""
     s = ctx.settings
     results = {"quadratic_story": ill_conditioned_story()}
     for name in s.path_surfaces:
@@ -332,18 +340,7 @@ def stage_paths(ctx: Context) -> Section:
         figures.append(save_figure(ctx, fig, f"paths_{name}.png", caption))
         measured.append(
             f"{title}: "
-            + "; ".join(
-                f"{n} reaches the minimum {_arrival(st, result)}" for n, st in result.stats.items()
-            )
-            + "."
-            if result.surface.minimum is not None
-            else f"{title}: "
-            + "; ".join(
-                f"{n} leaves the picture at step {st.exit_step}"
-                if st.exit_step is not None
-                else f"{n} stays in the picture"
-                for n, st in result.stats.items()
-            )
+            + "; ".join(f"{n} {_arrival(st, result)}" for n, st in result.stats.items())
             + "."
         )
     story_result = results["quadratic_story"]
@@ -360,7 +357,7 @@ def stage_paths(ctx: Context) -> Section:
             else f" (|x2| = {fmt(abs(gd6.final_point[1]), 2)})"
         )
         + f"; momentum 0.5 at the same lr 0.6 damps it (|x2| = {fmt(abs(mom.final_point[1]), 2)}) "
-        f"and reaches the minimum {_arrival(mom, story_result)}."
+        f"and {_arrival(mom, story_result)}."
     )
     second = next((r for n, r in results.items() if n != "quadratic_story"), None)
     if second is not None and second.surface.minimum is not None:
@@ -375,8 +372,12 @@ def stage_paths(ctx: Context) -> Section:
             + (": " + ", ".join(f"{n} at step {k}" for k, n in arrived) if arrived else "")
             + (f"; {', '.join(missed)} did not." if missed else ".")
         )
-    else:
-        line2 = "The table lists where each path ended."
+    else:  # the story alone: what momentum did along the shallow direction
+        line2 = (
+            f"Along the shallow x1 direction (×{1 - 0.2 * 0.4:g} per step at lr 0.4) gradient "
+            f"descent is still at x1 = {fmt(gd4.final_point[0], 2)} after {n} steps, while "
+            f"momentum's accumulated steps bring it to x1 = {fmt(mom.final_point[0], 2)}."
+        )
     data = {name: _paths_json(result) for name, result in results.items()}
     return Section(
         id="ch9.4-paths",

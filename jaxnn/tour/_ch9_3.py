@@ -21,6 +21,8 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu", "softplus")
 
 
 def stage_activations(ctx: Context) -> Section:
+    """The ch. 9.3 section on activations: each derivative's maximum and where it is reached
+    (``diagnostics.activation_derivatives``) and figures 9-3/9-4."""
     summary = diagnostics.activation_derivatives(ACTIVATIONS, num=ctx.settings.activation_grid)
     headers, rows = summary.rows()
     table = save_table(
@@ -88,6 +90,8 @@ def stage_activations(ctx: Context) -> Section:
 
 
 def stage_vanishing(ctx: Context) -> Section:
+    """The ch. 9.3 section on vanishing gradients: the per-layer gradient-norm sweep
+    (``diagnostics.vanishing_gradients``) and the same deep MLP trained with each activation."""
     s = ctx.settings
     key_grad, key_train = jax.random.split(ctx.key())
     report = diagnostics.vanishing_gradients(
@@ -180,6 +184,7 @@ def stage_vanishing(ctx: Context) -> Section:
             )
             + "."
             for k, a in enumerate(report.activations)
+            if len(report.depths) > 1
         ),
         f"Trained ({comparison.depth} hidden layers of {comparison.width}, "
         f"{comparison.epochs} epochs of {comparison.optimizer}, batches of "

@@ -40,6 +40,8 @@ def _learns(result: Any) -> str:
 
 
 def stage_xor(ctx: Context) -> Section:
+    """The ch. 8 section: the book's XOR run and its variants (``xor_book_variants``), the
+    hand-written backprop checked against ``jax.grad``, the error curves, the lesson."""
     epochs = ctx.settings.xor_epochs
     with jax.enable_x64(True):  # the book computes with Python floats
         variants = xor_book_variants(epochs=epochs)
