@@ -114,7 +114,7 @@ def test_one_section_per_chapter_and_every_named_file_exists(tour_run, report):
     # Nothing written that the report does not name (besides the report itself).
     written = {p.name for p in out.iterdir()} - {"screenshot.png"}  # the browser test's
     assert written == named | {"index.html", "report.md", "report.json"}
-    assert sum(f.endswith(".png") for f in named) >= 9
+    assert sum(f.endswith(".png") for f in named) == sum(len(s["figures"]) for s in sections)
 
 
 def test_markdown_has_every_heading_and_figure(tour_run, report):
