@@ -2,7 +2,8 @@
 
 Parameters are pytrees, functions are pure, optimizers are ``(init, update)`` pairs written by
 hand and proven step for step against optax. Start with :mod:`jaxnn.nn` (MLPs),
-:mod:`jaxnn.losses`, :mod:`jaxnn.optim` and :mod:`jaxnn.activations`.
+:mod:`jaxnn.losses`, :mod:`jaxnn.optim` and :mod:`jaxnn.activations`; :mod:`jaxnn.train`
+runs compiled training loops and :mod:`jaxnn.backprop` writes the chain rule out by hand.
 
 Examples:
     >>> import jax, jaxnn
@@ -13,7 +14,7 @@ Examples:
 
 from importlib.metadata import PackageNotFoundError, version
 
-from jaxnn import activations, diagnostics, losses, nn, optim
+from jaxnn import activations, backprop, data, diagnostics, losses, nn, optim, surfaces, train
 from jaxnn.nn import init_mlp, mlp
 from jaxnn.optim import Optimizer, apply_updates
 
@@ -27,10 +28,14 @@ __all__ = [
     "__version__",
     "activations",
     "apply_updates",
+    "backprop",
+    "data",
     "diagnostics",
     "init_mlp",
     "losses",
     "mlp",
     "nn",
     "optim",
+    "surfaces",
+    "train",
 ]

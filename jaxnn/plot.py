@@ -28,6 +28,7 @@ __all__ = [
     "loss_curves",
     "optimizer_comparison",
     "optimizer_paths",
+    "validation_summary",
     "xor_error_curves",
 ]
 
@@ -470,4 +471,72 @@ def optimizer_comparison(result: Any, *, title: str | None = None) -> Figure:
     fig.suptitle(
         title or f"Table 9-1 optimizers: MLP {sizes} on {result.dataset}, batch {result.batch_size}"
     )
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# jaxnn.validate: the conformance summary (the tour's last chapter)
+
+
+def validation_summary(reports: Any, *, title: str | None = None, ax: Axes | None = None) -> Figure:
+    """One horizontal bar per validated configuration: its largest relative difference.
+
+    Each bar is ``max over steps of |jaxnn - reference| / (|reference| + atol / rtol)`` on a log
+    scale, green when the configuration passed and red when it failed, with a black tick at its
+    tolerance ``rtol``. A difference of exactly 0 (bit-for-bit equal) is drawn at
+    ``rtol * 1e-6`` and labelled "0".
+
+    Args:
+        reports: a sequence of :class:`jaxnn.validate.ValidationReport` (from
+            ``jaxnn.validate.run`` or ``compare``).
+        title: the title (default: how many passed).
+        ax: draw into this axes instead of a new figure.
+
+    Returns:
+        The figure; bars top to bottom in the order of ``reports``.
+
+    Examples:
+        >>> import optax
+        >>> from jaxnn import optim, validate
+        >>> reports = [validate.compare(optim.sgd(0.1), optax.sgd(0.1), steps=5, name="sgd")]
+        >>> fig = validation_summary(reports)
+        >>> fig.axes[0].get_xscale(), [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        ('log', ['sgd [float32]'])
+    """
+    reports = list(reports)
+    if not reports or not all(hasattr(r, "max_rel_diff") for r in reports):
+        raise TypeError(
+            "`reports` must be a non-empty sequence of ValidationReport from jaxnn.validate, "
+            f"got {type(reports).__name__}."
+        )
+    if ax is None:
+        fig, ax = figure_and_axes(figsize=(7.5, 1.2 + 0.28 * len(reports)))
+    else:
+        fig, ax = figure_and_axes(ax)
+    y = np.arange(len(reports))
+    floors = np.array([r.rtol * 1e-6 for r in reports])
+    values = np.array([max(float(r.max_rel_diff), f) for r, f in zip(reports, floors, strict=True)])
+    colors = ["tab:green" if r.passed else "tab:red" for r in reports]
+    left = float(floors.min()) / 10
+    ax.barh(y, values - left, color=colors, height=0.6, left=left)
+    ax.scatter(
+        [r.rtol for r in reports],
+        y,
+        marker="|",
+        s=200,
+        color="black",
+        zorder=5,
+        label="tolerance rtol",
+    )
+    for i, r in enumerate(reports):
+        if r.max_rel_diff == 0:
+            ax.text(values[i] * 1.5, i, "0", va="center", fontsize="small")
+    ax.set_yticks(y, [f"{r.name} [{r.dtype}]" for r in reports])
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("largest relative difference over all steps")
+    passed = sum(r.passed for r in reports)
+    ax.set_title(title or f"jaxnn beside its reference: {passed}/{len(reports)} within tolerance")
+    ax.grid(True, axis="x", which="major", alpha=0.3)
+    ax.legend(fontsize="small", loc="lower right")
     return fig

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import runpy
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,8 +24,39 @@ def test_ci_runs_the_readme_install_and_test_commands():
     assert test in ci, f"README's test command {test!r} is not what .ci/run runs"
 
 
-def test_readme_quickstart_runs():
+def test_readme_quickstart_is_examples_quickstart_and_runs():
     code = next(b for b in _blocks("python") if "value_and_grad" in b)
-    scope: dict = {}
-    exec(compile(code, "README.md quickstart", "exec"), scope)
+    script = ROOT / "examples" / "quickstart.py"
+    assert code in script.read_text(encoding="utf-8"), "README quickstart != examples/quickstart.py"
+    scope = runpy.run_path(str(script), run_name="__main__")
     assert float(scope["loss"]) < 0.05
+
+
+def test_readme_has_exactly_two_setup_commands_the_main_job_and_the_tests():
+    main_job, tests = (b.strip() for b in _blocks("bash"))  # exactly two shell blocks
+    venv = "python3 -m venv .venv && . .venv/bin/activate && "
+    assert main_job == venv + 'pip install ".[data]" && jaxnn tour'
+    assert tests.startswith(venv) and tests.endswith("python -m pytest")
+    assert README.index(main_job) < README.index(tests)
+    # What the main job needs exists: the `tour` command, the console script, the `data` extra.
+    from jaxnn import cli
+
+    assert "tour" in [c.name for c in cli.COMMANDS]
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'jaxnn = "jaxnn.cli:main"' in pyproject and "\ndata = [" in pyproject
+
+
+def test_readme_pictures_exist():
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", README)
+    assert pictures
+    for picture in pictures:
+        assert (ROOT / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", picture
+
+
+def test_readme_lists_every_subcommand_and_example():
+    from jaxnn import cli
+
+    for cmd in cli.COMMANDS:
+        assert f"| `jaxnn {cmd.name}" in README, cmd.name
+    for example in (ROOT / "examples").glob("*.py"):
+        assert f"`examples/{example.name}`" in README, example.name

@@ -1,0 +1,238 @@
+"""Ch. 9.3: activation functions, vanishing gradients and what they do to a deep MLP."""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+
+from jaxnn import diagnostics, plot
+from jaxnn.report import Section
+from jaxnn.tour._base import (
+    Context,
+    file_names,
+    fmt,
+    pct,
+    save_figure,
+    save_json,
+    save_table,
+)
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "softplus")
+
+
+def stage_activations(ctx: Context) -> Section:
+    """The ch. 9.3 section on activations: each derivative's maximum and where it is reached
+    (``diagnostics.activation_derivatives``) and figures 9-3/9-4."""
+    summary = diagnostics.activation_derivatives(ACTIVATIONS, num=ctx.settings.activation_grid)
+    headers, rows = summary.rows()
+    table = save_table(
+        ctx,
+        "activations.csv",
+        "Each derivative's maximum on [-10, 10], where it is reached, the share of the grid "
+        "where f' ≥ 0.99, and f' at a few points",
+        headers,
+        rows,
+    )
+    depth = 10
+    info = {
+        name: (
+            float(summary.max_derivative[i]),
+            float(summary.argmax[i]),
+            float(summary.near_one[i]),
+        )
+        for i, name in enumerate(summary.names)
+    }
+    figure = save_figure(
+        ctx,
+        plot.activations(ACTIVATIONS),
+        "activations.png",
+        "sigmoid, tanh, ReLU and softplus (solid) with their derivatives (dashed); sigmoid's "
+        "derivative peaks at 0.25 (seed figures 9-3 and 9-4).",
+    )
+    data = {"headers": headers, "rows": rows, "reading": summary.reading(depth)}
+    measured = tuple(
+        f"{name}: f' is at most {fmt(m)} (at x = {fmt(at)}); f' ≥ 0.99 on {pct(share)} of "
+        "[-10, 10]."
+        for name, (m, at, share) in info.items()
+    )
+    s_max = info["sigmoid"][0]
+    t_max, _, t_share = info["tanh"]
+    r_share = info["relu"][2]
+    sp_max, sp_at, _ = info["softplus"]
+    reading = (
+        f"sigmoid's derivative is at most {fmt(s_max)} (at x = {fmt(info['sigmoid'][1])}), so "
+        f"{depth} sigmoid layers multiply a gradient by at most {fmt(s_max)}^{depth} = "
+        f"{fmt(s_max**depth, 2)}: it fades.",
+        f"tanh' reaches {fmt(t_max)} but is ≥ 0.99 on only {pct(t_share)} of the grid; ReLU' is "
+        f"exactly 1 on {pct(r_share)} of it (every x > 0), and softplus' (the sigmoid) only "
+        f"approaches {fmt(sp_max)} toward x = {fmt(sp_at)}.",
+    )
+    return Section(
+        id="ch9.3-activations",
+        chapter="9.3",
+        title="Activation functions and their derivatives",
+        seed_says=(
+            "Backpropagation needs each layer's derivative, and the vanishing gradient problem "
+            "comes from the sigmoid: its derivative is small (figure 9-3, at most 0.25), so the "
+            "gradient shrinks at every layer it passes. Other activations replaced it "
+            "(figure 9-4): tanh widens the range of the derivative, but values below 1 remain, "
+            "so the problem does not go away; ReLU, now the most used, lets the gradient "
+            "survive through many hidden layers to the first one, which is what made deep "
+            "networks take off; softplus softens the point where ReLU becomes 0."
+        ),
+        measured=measured,
+        tables=(table,),
+        figures=(figure,),
+        reading=reading,
+        files=file_names([table, figure, save_json(ctx, "activations.json", data)]),
+        seconds=0.0,
+    )
+
+
+def stage_vanishing(ctx: Context) -> Section:
+    """The ch. 9.3 section on vanishing gradients: the per-layer gradient-norm sweep
+    (``diagnostics.vanishing_gradients``) and the same deep MLP trained with each activation."""
+    s = ctx.settings
+    key_grad, key_train = jax.random.split(ctx.key())
+    report = diagnostics.vanishing_gradients(
+        activations=ACTIVATIONS, depths=s.vanishing_depths, seeds=s.vanishing_seeds, key=key_grad
+    )
+    depth = report.default_depth()
+    comparison = diagnostics.train_depth_comparison(
+        activations=s.train_activations,
+        depth=s.train_depth,
+        width=s.train_width,
+        epochs=s.train_epochs,
+        key=key_train,
+    )
+    ratio_table = save_table(
+        ctx,
+        "vanishing_ratios.csv",
+        "Gradient norm of the first hidden layer's weights / the last hidden layer's "
+        f"(fresh {report.init} MLPs of width {report.width}, median of {report.seeds} seeds)",
+        *report.ratio_rows(),
+    )
+    layer_table = save_table(
+        ctx,
+        f"vanishing_layers_depth{depth}.csv",
+        f"Gradient norm of each layer's weights, {depth} hidden layers",
+        *report.layer_rows(depth),
+    )
+    train_table = save_table(
+        ctx,
+        "depth_training.csv",
+        f"The same {comparison.depth}-hidden-layer MLP trained with each activation "
+        f"({comparison.epochs} epochs)",
+        *comparison.rows(),
+    )
+    norms_fig = save_figure(
+        ctx,
+        plot.gradient_norms(report, depth),
+        "gradient_norms.png",
+        f"Gradient norm per layer, {depth} hidden layers (seed figure 9-2): with sigmoid it "
+        "fades toward the first layers.",
+    )
+    train_fig = save_figure(
+        ctx,
+        plot.loss_curves(
+            comparison.curves("loss"),
+            ylabel="training loss (cross-entropy)",
+            title=f"{comparison.depth} hidden layers: {comparison.dataset.split(' (')[0]}",
+        ),
+        "depth_training.png",
+        f"Training loss per epoch of the {comparison.depth}-hidden-layer MLP, one line per "
+        "activation.",
+    )
+    data = {
+        "settings": {
+            "width": report.width,
+            "init": report.init,
+            "seeds": report.seeds,
+            "depths": report.depths,
+        },
+        "ratios": {
+            a: dict(zip(map(str, report.depths), map(float, report.ratios[i]), strict=True))
+            for i, a in enumerate(report.activations)
+        },
+        "layer_norms": {
+            a: {str(d): report.norms[(a, d)] for d in report.depths} for a in report.activations
+        },
+        "training": {
+            "dataset": comparison.dataset,
+            "depth": comparison.depth,
+            "epochs": comparison.epochs,
+            "loss": comparison.curves("loss"),
+            "test_accuracy": dict(
+                zip(comparison.activations, map(float, comparison.test_accuracy), strict=True)
+            ),
+        },
+        "reading": [report.reading(depth), comparison.reading()],
+    }
+    ratio = {a: report.ratio(a, depth) for a in report.activations}
+    i = {a: comparison.activations.index(a) for a in comparison.activations}
+    loss = np.asarray(comparison.loss, dtype=float)
+    acc = np.asarray(comparison.test_accuracy, dtype=float)
+    measured = (
+        f"Ratio first / last hidden layer at depth {depth}: "
+        + ", ".join(f"{a} {fmt(r, 2)}" for a, r in ratio.items())
+        + ".",
+        *(
+            f"{a}: ratio "
+            + ", ".join(
+                f"{fmt(float(report.ratios[k, j]), 2)} at depth {d}"
+                for j, d in enumerate(report.depths)
+            )
+            + "."
+            for k, a in enumerate(report.activations)
+            if len(report.depths) > 1
+        ),
+        f"Trained ({comparison.depth} hidden layers of {comparison.width}, "
+        f"{comparison.epochs} epochs of {comparison.optimizer}, batches of "
+        f"{comparison.batch_size}, on {comparison.dataset}): "
+        + "; ".join(
+            f"{a} loss {fmt(loss[i[a], 0])} → {fmt(loss[i[a], -1])}, test accuracy {pct(acc[i[a]])}"
+            for a in comparison.activations
+        )
+        + ".",
+    )
+    per_layer = ratio["sigmoid"] ** (1.0 / (depth - 1)) if ratio["sigmoid"] > 0 else 0.0
+    sig, relu = i["sigmoid"], i["relu"]
+    sig_drop = 1.0 - loss[sig, -1] / loss[sig, 0]
+    reading = (
+        f"With {depth} hidden layers the first hidden layer gets {fmt(ratio['sigmoid'], 2)} of "
+        f"the last one's gradient with sigmoid (a factor of about {fmt(per_layer, 2)} per layer), "
+        f"against {fmt(ratio['tanh'], 2)} with tanh and {fmt(ratio['relu'], 2)} with ReLU.",
+        f"So the {comparison.depth}-layer sigmoid network "
+        + ("barely learns" if sig_drop < 0.1 else "learns slowly")
+        + f" (loss {fmt(loss[sig, 0])} → {fmt(loss[sig, -1])}, test accuracy {pct(acc[sig])}) "
+        f"while the ReLU one falls to {fmt(loss[relu, -1])} ({pct(acc[relu])}).",
+    )
+    return Section(
+        id="ch9.3-vanishing",
+        chapter="9.3",
+        title="Vanishing gradients",
+        seed_says=(
+            "With backpropagation, multilayer perceptrons became neural networks that solve "
+            "XOR easily, and stacking more layers seemed the way to human-like intelligence "
+            "(figure 9-1). But backprop corrects the weights from the output layer back toward "
+            "the input, one layer at a time, and needs a gradient at each one; through many "
+            "sigmoid layers the gradient disappears before it reaches the first layers, so "
+            "their weights can hardly be corrected: the vanishing gradient problem "
+            "(figure 9-2)."
+        ),
+        measured=measured,
+        tables=(ratio_table, layer_table, train_table),
+        figures=(norms_fig, train_fig),
+        reading=reading,
+        files=file_names(
+            [
+                ratio_table,
+                layer_table,
+                train_table,
+                norms_fig,
+                train_fig,
+                save_json(ctx, "vanishing.json", data),
+            ]
+        ),
+        seconds=0.0,
+    )

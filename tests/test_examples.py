@@ -1,0 +1,52 @@
+"""Every script in examples/ is run by a test; the ones without a test elsewhere run here."""
+
+from __future__ import annotations
+
+import re
+import runpy
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+
+
+def test_every_example_is_run_by_a_test():
+    tests = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "tests").glob("test_*.py")}
+    tests.pop(Path(__file__).name)
+    tests["this file"] = Path(__file__).read_text(encoding="utf-8").split("# ---- runs")[1]
+    assert len(EXAMPLES) >= 7
+    for example in EXAMPLES:
+        runners = [name for name, text in tests.items() if f'"{example.name}"' in text]
+        assert runners, f"examples/{example.name} is run by no test"
+
+
+def test_examples_have_a_docstring_and_a_quick_flag_or_run_in_seconds():
+    for example in EXAMPLES:
+        text = example.read_text(encoding="utf-8")
+        assert text.startswith('"""'), example.name
+        assert "--quick" in text or example.name == "quickstart.py", example.name
+
+
+# ---- runs
+
+
+def _run(script: str, *args: str, monkeypatch, capsys) -> str:
+    path = ROOT / "examples" / script
+    monkeypatch.setattr(sys, "argv", [str(path), *args])
+    runpy.run_path(str(path), run_name="__main__")
+    return capsys.readouterr().out
+
+
+def test_gd_vs_sgd_example(monkeypatch, capsys):
+    out = _run("gd_vs_sgd.py", "--quick", monkeypatch=monkeypatch, capsys=capsys)
+    rows = {
+        m.group(1): m.group(2)
+        for m in re.finditer(
+            r"^(GD|minibatch 10|SGD) .* (after epoch \d+|not in \d+ epochs)$", out, re.M
+        )
+    }
+    assert set(rows) == {"GD", "SGD"}
+    # Figure 9-5's point: per pass over the data, SGD gets there first.
+    assert rows["SGD"] == "after epoch 1" and rows["GD"] != "after epoch 1"
+    assert "SGD in a Python loop over a jitted step" in out

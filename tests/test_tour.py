@@ -1,0 +1,250 @@
+"""`jaxnn tour --quick`: one report, one section per chapter, every file it names, and the page
+checked in a real headless browser (Debian's chromium, when installed)."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import csv
+import io
+import json
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from jaxnn import cli, tour
+
+# The tour's quick GD-vs-SGD and optimizer stages make the same calls as test_gd_vs_sgd.py's
+# `gd-vs-sgd --quick` / `optimizers --quick`: on the same worker, fit's compiled programs are
+# shared and those stages cost no compilation.
+pytestmark = pytest.mark.xdist_group("ch9_4_optimizers")
+
+CHAPTERS = [
+    ("ch8-backprop", "8"),
+    ("ch9.3-activations", "9.3"),
+    ("ch9.3-vanishing", "9.3"),
+    ("ch9.4-gd-vs-sgd", "9.4"),
+    ("ch9.4-optimizers", "9.4"),
+    ("ch9.4-paths", "9.4"),
+    ("ch9.4-conformance", "9.4"),
+]
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def tour_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tour") / "report"
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        code = cli.main(["tour", "--quick", "--out", str(out)])
+    assert code == 0
+    return out, stdout.getvalue()
+
+
+@pytest.fixture(scope="module")
+def report(tour_run):
+    return json.loads((tour_run[0] / "report.json").read_text(encoding="utf-8"))
+
+
+class _Page(HTMLParser):
+    """The h2 headings (id, text), img sources, links and scripts of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.h2, self.imgs, self.links, self.scripts, self._in_h2 = [], [], [], 0, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "h2":
+            self._in_h2 = [attrs.get("id"), ""]
+        elif tag == "img":
+            self.imgs.append(attrs)
+        elif tag in ("a", "link") and "href" in attrs:
+            self.links.append(attrs["href"])
+        elif tag == "script":
+            self.scripts += 1
+
+    def handle_data(self, data):
+        if self._in_h2 is not None:
+            self._in_h2[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "h2" and self._in_h2 is not None:
+            self.h2.append(tuple(self._in_h2))
+            self._in_h2 = None
+
+
+def _page(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def test_tour_prints_where_the_report_is_and_writes_the_report_files(tour_run, report):
+    out, stdout = tour_run
+    assert f"report: {(out / 'index.html').resolve()}" in stdout
+    # One line per stage, in the seed's order (no progress bar: stderr is not a terminal).
+    lines = re.findall(r"^ch\. ([\d.]+) .*? \(\d+\.\d s\): \S", stdout, flags=re.M)
+    assert lines == [chapter for _, chapter in CHAPTERS]
+    for name in ("index.html", "report.md", "report.json"):
+        assert (out / name).stat().st_size > 1000, name
+    assert report["settings"]["mode"] == "quick" and report["settings"]["seed"] == 0
+
+
+def test_one_section_per_chapter_and_every_named_file_exists(tour_run, report):
+    out, _ = tour_run
+    sections = report["sections"]
+    assert [(s["id"], s["chapter"]) for s in sections] == CHAPTERS
+    named = set()
+    for s in sections:
+        assert len(s["seed_says"]) > 200 and s["measured"] and s["figures"], s["id"]
+        assert len(s["reading"]) == 2 and all(len(line) > 40 for line in s["reading"]), s["id"]
+        for f in s["files"]:
+            assert (out / f).is_file() and (out / f).stat().st_size > 0, f"{s['id']}: {f}"
+            named.add(f)
+        for fig in s["figures"]:
+            assert fig["file"] in s["files"] and (out / fig["file"]).read_bytes()[:8] == PNG
+        for table in s["tables"]:  # each table's CSV holds exactly its rows
+            rows = list(csv.reader((out / table["file"]).read_text(encoding="utf-8").splitlines()))
+            assert rows[0] == table["headers"] and len(rows) == len(table["rows"]) + 1
+    # Nothing written that the report does not name (besides the report itself).
+    written = {p.name for p in out.iterdir()} - {"screenshot.png"}  # the browser test's
+    assert written == named | {"index.html", "report.md", "report.json"}
+    assert sum(f.endswith(".png") for f in named) == sum(len(s["figures"]) for s in sections)
+
+
+def test_markdown_has_every_heading_and_figure(tour_run, report):
+    out, _ = tour_run
+    text = (out / "report.md").read_text(encoding="utf-8")
+    for s in report["sections"]:
+        assert f"## Ch. {s['chapter']} — {s['title']}" in text
+        for fig in s["figures"]:
+            assert f"]({fig['file']})" in text
+
+
+def test_html_is_self_contained_escaped_and_has_every_chapter(tour_run, report):
+    out, _ = tour_run
+    page = _page(out / "index.html")
+    assert [h[0] for h in page.h2] == [s["id"] for s in report["sections"]]
+    assert [h[1] for h in page.h2] == [
+        f"Ch. {s['chapter']} — {s['title']}" for s in report["sections"]
+    ]
+    figures = [fig for s in report["sections"] for fig in s["figures"]]
+    assert len(page.imgs) == len(figures)
+    for img, fig in zip(page.imgs, figures):
+        assert img["src"].startswith("data:image/png;base64,"), fig["file"]
+        assert base64.b64decode(img["src"].split(",", 1)[1]) == (out / fig["file"]).read_bytes()
+        assert img["alt"] == fig["caption"]
+    for href in page.links:  # in-page anchors or files beside the page; nothing external
+        assert href.startswith("#") or (out / href).is_file(), href
+    text = (out / "index.html").read_text(encoding="utf-8")
+    assert page.scripts == 0 and "http://" not in text and "https://" not in text
+    assert "&lt;-" in text  # the XOR rules "w <- w + ..." are escaped
+
+
+def test_numbers_in_the_report_are_the_runs_numbers(tour_run, report):
+    out, _ = tour_run
+    by_id = {s["id"]: s for s in report["sections"]}
+    xor = json.loads((out / "xor.json").read_text())
+    # The book's first printed error (its companion code prints 0.66537) and its lesson.
+    assert xor["book_printed_errors"][0] == pytest.approx(0.66537, abs=1e-5)
+    assert xor["max_abs_diff_manual_vs_jax_grad"] < 1e-12
+    verdicts = {r["name"]: r["verdict"] for r in xor["runs"]}
+    assert verdicts["book"].startswith("learns XOR") and "climbs" in verdicts["book, momentum 0"]
+    assert "0.66537" in by_id["ch8-backprop"]["measured"][0]
+    # ch. 9.3: sigmoid's derivative peaks at 0.25; the sweep's ratio is the one in the reading.
+    act = {r[0]: r for r in json.loads((out / "activations.json").read_text())["rows"]}
+    assert act["sigmoid"][1] == pytest.approx(0.25) and act["relu"][1] == pytest.approx(1.0)
+    ratios = json.loads((out / "vanishing.json").read_text())["ratios"]
+    deepest = max(ratios["sigmoid"], key=int)
+    assert ratios["sigmoid"][deepest] < 1e-2 < ratios["relu"][deepest]
+    assert f"{ratios['sigmoid'][deepest]:.2g} of the last" in by_id["ch9.3-vanishing"]["reading"][0]
+    # ch. 9.4: every conformance row passes; the contrast row does not.
+    conformance = json.loads((out / "conformance.json").read_text())
+    assert conformance["reports"] and all(r["passed"] for r in conformance["reports"])
+    assert conformance["contrast"]["passed"] is False
+    n = len(conformance["reports"])
+    assert by_id["ch9.4-conformance"]["reading"][0].startswith(f"{n} of {n} configurations")
+
+
+def test_tour_argument_errors_are_one_line(tmp_path, capsys):
+    assert cli.main(["tour", "--quick", "--full", "--out", str(tmp_path)]) == 2
+    assert cli.main(["tour", "--only", "xor", "bogus", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and "exclude each other" in err[0] and "'bogus'" in err[1]
+    with pytest.raises(ValueError, match="`mode`"):
+        tour.run_tour(tmp_path, mode="slow")
+
+
+# --------------------------------------------------------------------------------------------
+# The page in a real browser
+
+_CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+_MARK_IMAGES = """
+<script>
+window.addEventListener("load", () => {
+  for (const img of document.images) {
+    img.setAttribute("data-loaded", img.complete && img.naturalWidth > 0 ? "yes" : "no");
+  }
+  document.body.setAttribute("data-checked", String(document.images.length));
+});
+</script>
+"""
+
+
+def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+    ]
+    return subprocess.run(
+        [_CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.mark.skipif(
+    _CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)"
+)
+def test_index_html_in_headless_chromium(tour_run, report, tmp_path):
+    out, _ = tour_run
+    # The page as shipped, plus a script (in a copy beside it) that marks each image as loaded
+    # once the page has loaded: the browser's own verdict on every figure.
+    page = (out / "index.html").read_text(encoding="utf-8")
+    check = out / "browser-check.html"
+    check.write_text(page.replace("</body>", _MARK_IMAGES + "</body>"), encoding="utf-8")
+    try:
+        r = _chromium(
+            tmp_path / "profile", "--virtual-time-budget=10000", "--dump-dom", check.as_uri()
+        )
+    finally:
+        check.unlink()
+    assert r.returncode == 0, r.stderr[-2000:]
+    dom = _Page()
+    dom.feed(r.stdout)
+    figures = sum(len(s["figures"]) for s in report["sections"])
+    assert f'data-checked="{figures}"' in r.stdout
+    assert [img.get("data-loaded") for img in dom.imgs] == ["yes"] * figures
+    assert [h[1] for h in dom.h2] == [
+        f"Ch. {s['chapter']} — {s['title']}" for s in report["sections"]
+    ]
+
+    shot = out / "screenshot.png"
+    r = _chromium(
+        tmp_path / "profile",
+        "--window-size=1280,2400",
+        f"--screenshot={shot}",
+        (out / "index.html").as_uri(),
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert shot.read_bytes()[:8] == PNG and shot.stat().st_size > 20_000
