@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import tempfile
 from collections.abc import Callable
@@ -92,21 +91,9 @@ def _add_info(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_info(args: argparse.Namespace) -> int:
-    import jax
-    import optax
+    from jaxnn._env import environment
 
-    import jaxnn
-
-    info = {
-        "jaxnn": jaxnn.__version__,
-        "jax": jax.__version__,
-        "optax": optax.__version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "backend": jax.default_backend(),
-        "devices": [str(d) for d in jax.devices()],
-        "x64": bool(jax.config.jax_enable_x64),
-    }
+    info = environment()
     for key, value in info.items():
         print(f"{key:>9}: {value}")
     out = prepare_out_dir(args.out)
@@ -551,35 +538,7 @@ def _run_gd_vs_sgd(args: argparse.Namespace) -> int:
         epochs=args.epochs,
         quick=args.quick,
     )
-    headers = [
-        "run",
-        "mode",
-        "batch",
-        "lr",
-        "updates/epoch",
-        "compile s",
-        "ms/epoch",
-        "updates/s",
-        "s to target",
-        "examples to target",
-        "final loss",
-    ]
-    rows = [
-        [
-            r.name,
-            r.mode,
-            "all" if r.batch_size is None else r.batch_size,
-            r.learning_rate,
-            r.steps_per_epoch,
-            r.compile_time,
-            1e3 * r.epoch_time,
-            r.updates_per_second,
-            r.time_to_target,
-            r.examples_to_target,
-            r.final_loss,
-        ]
-        for r in result.runs
-    ]
+    headers, rows = result.table()
     print(
         f"GD vs SGD on {result.dataset} ({result.n} examples), {result.model} model; "
         f"target loss {result.target_loss:.4g} (best linear fit {result.optimal_loss:.4g})"
@@ -893,21 +852,7 @@ def _run_xor(args: argparse.Namespace) -> int:
             "seed": args.seed,
             "method": args.method,
             "book_printed_errors": errors[::every],
-            "runs": [
-                {
-                    "name": v.name,
-                    "rule": v.result.rule,
-                    "rule_formula": RULES[v.result.rule],
-                    "activation": v.result.activation,
-                    "lr": v.result.lr,
-                    "momentum": v.result.momentum,
-                    "first_error": float(v.result.errors[0]),
-                    "last_error": float(v.result.errors[-1]),
-                    "predictions": np.asarray(v.result.predictions),
-                    "verdict": v.verdict,
-                }
-                for v in variants
-            ],
+            "runs": [v.summary() for v in variants],
         }
         print(f"wrote {save_json(out / 'xor.json', summary)}")
         print(f"wrote {out / 'xor_errors.csv'}")

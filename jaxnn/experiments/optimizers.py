@@ -136,6 +136,39 @@ class GdVsSgdResult(NamedTuple):
     target_loss: float
     optimal_loss: float
 
+    def table(self) -> tuple[list[str], list[list[Any]]]:
+        """The runs as ``(headers, rows)``: one row per run, times in seconds, ms per epoch."""
+        headers = [
+            "run",
+            "mode",
+            "batch",
+            "lr",
+            "updates/epoch",
+            "compile s",
+            "ms/epoch",
+            "updates/s",
+            "s to target",
+            "examples to target",
+            "final loss",
+        ]
+        rows = [
+            [
+                r.name,
+                r.mode,
+                "all" if r.batch_size is None else r.batch_size,
+                r.learning_rate,
+                r.steps_per_epoch,
+                r.compile_time,
+                1e3 * r.epoch_time,
+                r.updates_per_second,
+                r.time_to_target,
+                r.examples_to_target,
+                r.final_loss,
+            ]
+            for r in self.runs
+        ]
+        return headers, rows
+
 
 def _regression_data(dataset: str, key: jax.Array) -> tuple[str, jax.Array, jax.Array]:
     check_choice("dataset", dataset, ("auto", "diabetes", "regression"))

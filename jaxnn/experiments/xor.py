@@ -290,6 +290,23 @@ class XorVariant(NamedTuple):
     result: XorResult
     verdict: str
 
+    def summary(self) -> dict[str, Any]:
+        """Plain numbers for a JSON file: name, rule and its formula, settings, first and last
+        error, predictions (a list of 4) and verdict."""
+        r = self.result
+        return {
+            "name": self.name,
+            "rule": r.rule,
+            "rule_formula": RULES[r.rule],
+            "activation": r.activation,
+            "lr": r.lr,
+            "momentum": r.momentum,
+            "first_error": float(r.errors[0]),
+            "last_error": float(r.errors[-1]),
+            "predictions": [float(p) for p in np.ravel(r.predictions)],
+            "verdict": self.verdict,
+        }
+
 
 def xor_verdict(result: XorResult) -> str:
     """A one-line verdict on an :class:`XorResult`.

@@ -34,10 +34,13 @@ Examples:
     >>> opt = optim.adam(0.1)
     >>> params = {"x": jnp.array(3.0)}
     >>> state = opt.init(params)
-    >>> for _ in range(100):
+    >>> @jax.jit
+    ... def step(params, state):
     ...     grads = jax.grad(lambda p: p["x"] ** 2)(params)
     ...     updates, state = opt.update(grads, state, params)
-    ...     params = optim.apply_updates(params, updates)
+    ...     return optim.apply_updates(params, updates), state
+    >>> for _ in range(100):
+    ...     params, state = step(params, state)
     >>> bool(abs(params["x"]) < 0.5)
     True
 """

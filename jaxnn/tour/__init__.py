@@ -33,16 +33,13 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
-import platform
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import jax
-
+from jaxnn._env import environment
 from jaxnn._validation import check_choice, check_int
 from jaxnn.report import Report, Section, render_html, render_markdown
 from jaxnn.tour._base import Context, TourSettings, plain
@@ -171,23 +168,6 @@ STAGES: tuple[str, ...] = tuple(s.name for s in _STAGES)
 # Running and writing
 
 
-def _environment() -> dict[str, Any]:
-    import optax
-
-    from jaxnn import __version__
-
-    return {
-        "jaxnn": __version__,
-        "jax": jax.__version__,
-        "optax": optax.__version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "backend": jax.default_backend(),
-        "devices": [str(d) for d in jax.devices()],
-        "cpu_count": os.cpu_count(),
-    }
-
-
 def write_report(report: Report, out: str | Path) -> list[Path]:
     """Writes ``report.md``, ``index.html`` (figures embedded) and ``report.json`` into ``out``.
 
@@ -297,7 +277,7 @@ def run_tour(
     finally:
         bar.close()
     seconds = time.perf_counter() - start
-    env = _environment()
+    env = environment()
     flag = {"quick": " --quick", "full": " --full"}.get(mode, "")
     subtitle = (
         f"Made by `jaxnn tour{flag}` on {datetime.date.today().isoformat()} in {seconds:.0f} s: "

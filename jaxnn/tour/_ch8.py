@@ -85,20 +85,7 @@ def stage_xor(ctx: Context) -> Section:
         "book_printed_errors": printed,
         "book_predictions": predictions,
         "max_abs_diff_manual_vs_jax_grad": grad_diff,
-        "runs": [
-            {
-                "name": v.name,
-                "rule": RULES[v.result.rule],
-                "activation": v.result.activation,
-                "lr": v.result.lr,
-                "momentum": v.result.momentum,
-                "first_error": float(v.result.errors[0]),
-                "last_error": float(v.result.errors[-1]),
-                "predictions": np.asarray(v.result.predictions),
-                "verdict": v.verdict,
-            }
-            for v in variants
-        ],
+        "runs": [v.summary() for v in variants],
     }
     figure = save_figure(
         ctx,

@@ -29,39 +29,6 @@ from jaxnn.tour._base import (
 )
 
 
-def _gd_rows(result: Any) -> tuple[list[str], list[list[Any]]]:
-    headers = [
-        "run",
-        "mode",
-        "batch",
-        "lr",
-        "updates/epoch",
-        "compile s",
-        "ms/epoch",
-        "updates/s",
-        "s to target",
-        "examples to target",
-        "final loss",
-    ]
-    rows = [
-        [
-            r.name,
-            r.mode,
-            "all" if r.batch_size is None else r.batch_size,
-            r.learning_rate,
-            r.steps_per_epoch,
-            r.compile_time,
-            1e3 * r.epoch_time,
-            r.updates_per_second,
-            r.time_to_target,
-            r.examples_to_target,
-            r.final_loss,
-        ]
-        for r in result.runs
-    ]
-    return headers, rows
-
-
 def _to_target(run: Any, n: int) -> str:
     if math.isnan(run.examples_to_target):
         return f"not within {run.epochs} epochs"
@@ -90,7 +57,7 @@ def stage_gd_vs_sgd(ctx: Context) -> Section:
                 f"gd_vs_sgd_{model}.csv",
                 f"{result.model} model on {result.dataset} ({result.n} examples): each batch "
                 "size compiled (jaxnn.train.fit) and in a Python loop over a jitted step",
-                *_gd_rows(result),
+                *result.table(),
             )
         )
         figures.append(
