@@ -38,7 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxnn import activations as _act
-from jaxnn import losses, nn
+from jaxnn import data, losses, nn
 from jaxnn import optim as _optim
 from jaxnn._table import format_table, format_value
 from jaxnn._validation import (
@@ -464,10 +464,10 @@ def vanishing_gradients(
     init_key, data_key = jax.random.split(key)
     seed_keys = list(jax.random.split(init_key, seeds))
     # One draw per seed holds both the inputs and the targets (one random op to compile).
-    data = jax.vmap(lambda k: jax.random.normal(k, (n_samples, n_inputs + 1)))(
+    xy = jax.vmap(lambda k: jax.random.normal(k, (n_samples, n_inputs + 1)))(
         jax.random.split(data_key, seeds)
     )
-    x, y = data[:, :, :n_inputs], data[:, :, n_inputs:]
+    x, y = xy[:, :, :n_inputs], xy[:, :, n_inputs:]
     fns = {_label(a): _mse_grad_norms(a) for a in activations}
     labels = tuple(fns)
     norms, seed_norms = {}, {}
@@ -572,10 +572,11 @@ class DepthComparison(NamedTuple):
 
 
 def _load_dataset(dataset: str, key: jax.Array) -> tuple[np.ndarray, np.ndarray, str]:
-    """(x, labels, description). Private: to be replaced by jaxnn.data."""
+    """(x, labels, description): the digits (jaxnn.data.load_digits) or, without scikit-learn,
+    10 generated Gaussian clusters of the same shape."""
     if dataset in ("auto", "digits"):
         try:
-            from sklearn.datasets import load_digits
+            x, labels = data.load_digits()
         except ImportError:
             if dataset == "digits":
                 raise ImportError(
@@ -583,10 +584,9 @@ def _load_dataset(dataset: str, key: jax.Array) -> tuple[np.ndarray, np.ndarray,
                     "or use dataset='generated'."
                 ) from None
         else:
-            x, labels = load_digits(return_X_y=True)
             return (
-                x.astype(np.float32),
-                labels.astype(np.int32),
+                np.asarray(x, np.float32),
+                np.asarray(labels, np.int32),
                 "digits (scikit-learn load_digits: 1797 8x8 images, 10 classes, standardized)",
             )
     # 10 Gaussian clusters in 64 dimensions, the digits' shape.
