@@ -334,7 +334,14 @@ def sweep(
         raise TypeError(f"`init_params` must return at least one array, got {params!r}.")
     check_float_params(params)
     optimizer = make_optimizer(float(rates[0]))
-    train._check_optimizer(optimizer)
+    if not (
+        callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))
+    ):
+        raise TypeError(
+            "`make_optimizer` must return an optimizer with `init` and `update` (e.g. "
+            f"make_optimizer=jaxnn.optim.adam), got make_optimizer({float(rates[0])!r}) = "
+            f"{optimizer!r}."
+        )
     opt_state = jax.eval_shape(optimizer.init, params)
     batch = n if batch_size is None else batch_size
     train._check_scalar_fn("loss_fn", loss_fn, params, x[:batch], y[:batch], "loss")
