@@ -24,6 +24,7 @@ equal chunks one after another, through the same compiled program (the last chun
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import sys
@@ -191,15 +192,23 @@ def _memory_budget() -> int:
 
 
 _CACHE: OrderedDict = OrderedDict()
-_CACHE_SIZE = 8
+_CACHE_SIZE = 16
 
 
-def _make_runs(loss_fn, init_params, make_optimizer, n, batch_size, shuffle, epochs) -> Callable:
-    """``runs(lrs (R,), keys (R,), x, y)``: R whole training runs, vmapped."""
+def _init_runs(init_params: Callable) -> Callable:
+    """``inits(keys (K,)) -> (params (K, ...), data_keys (K,))``, vmapped."""
 
-    def one_run(lr, key, x, y):
+    def one(key):
         init_key, data_key = jax.random.split(key)
-        params = init_params(init_key)
+        return init_params(init_key), data_key
+
+    return jax.vmap(one)
+
+
+def _make_runs(loss_fn, make_optimizer, n, batch_size, shuffle, epochs) -> Callable:
+    """``runs(lrs (R,), data_keys (R,), params (R, ...), x, y)``: R training runs, vmapped."""
+
+    def one_run(lr, data_key, params, x, y):
         optimizer = make_optimizer(lr)
         opt_state = optimizer.init(params)
         epoch_fn = train.make_epoch(loss_fn, optimizer, n, batch_size, shuffle=shuffle)
@@ -220,7 +229,27 @@ def _make_runs(loss_fn, init_params, make_optimizer, n, batch_size, shuffle, epo
         )
         return params, opt_state, step_loss, epoch_loss, ~alive
 
-    return jax.vmap(one_run, in_axes=(0, 0, None, None))
+    return jax.vmap(one_run, in_axes=(0, 0, 0, None, None))
+
+
+def _compiled(config: tuple, build: Callable, args: tuple) -> tuple[Callable, float]:
+    """``jax.jit(build())`` compiled for ``args``, cached on ``config`` and the shapes."""
+    try:
+        cache_key = (config, train._signature(*args))
+        hash(cache_key)
+    except TypeError:  # an unhashable function: compile without caching
+        cache_key = None
+    if cache_key is not None and cache_key in _CACHE:
+        _CACHE.move_to_end(cache_key)
+        return _CACHE[cache_key], 0.0
+    t0 = time.perf_counter()
+    compiled = jax.jit(build()).lower(*args).compile()
+    seconds = time.perf_counter() - t0
+    if cache_key is not None:
+        _CACHE[cache_key] = compiled
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return compiled, seconds
 
 
 def sweep(
@@ -249,8 +278,10 @@ def sweep(
 
     computed for all ``L * K`` runs together with ``jax.vmap`` over :func:`jaxnn.train.make_epoch`
     (the optimizer is built inside the vmapped function from the traced learning rate; ``x`` and
-    ``y`` are shared). One compilation serves the whole grid, and is cached: a second sweep of
-    the same shapes and functions compiles nothing. A run that meets a non-finite loss stops
+    ``y`` are shared). One compilation of the training program serves the whole grid (the
+    initial parameters come from a second, small program ``vmap(init_params)`` over the keys,
+    shared by every sweep with the same ``init_params`` and number of keys). Both are cached:
+    a second sweep of the same shapes and functions compiles nothing. A run that meets a non-finite loss stops
     as ``fit(on_nonfinite="stop")`` does and is marked in ``diverged``.
 
     Memory guard: when ``runs_per_chunk`` is None, the runs per compiled call are
@@ -377,29 +408,26 @@ def sweep(
     if pad:  # repeat the first run: its results are dropped
         all_rates = np.concatenate([all_rates, np.repeat(all_rates[:1], pad)])
         key_index = np.concatenate([key_index, np.zeros(pad, key_index.dtype)])
-    all_keys = keys[jnp.asarray(key_index)]
     all_rates = jnp.asarray(all_rates, dtype)
 
-    config = (loss_fn, init_params, make_optimizer, n, batch_size, shuffle, epochs)
-    args = (all_rates[:runs_per_chunk], all_keys[:runs_per_chunk], x, y)
-    try:
-        cache_key = (config, train._signature(*args))
-        hash(cache_key)
-    except TypeError:
-        cache_key = None
-    compile_time = 0.0
-    if cache_key is not None and cache_key in _CACHE:
-        _CACHE.move_to_end(cache_key)
-        compiled = _CACHE[cache_key]
-    else:
-        t0 = time.perf_counter()
-        runs = _make_runs(loss_fn, init_params, make_optimizer, n, batch_size, shuffle, epochs)
-        compiled = jax.jit(runs).lower(*args).compile()
-        compile_time = time.perf_counter() - t0
-        if cache_key is not None:
-            _CACHE[cache_key] = compiled
-            while len(_CACHE) > _CACHE_SIZE:
-                _CACHE.popitem(last=False)
+    # The initial params of each key: one small program shared by every sweep with the same
+    # init_params and number of keys (e.g. the optimizers of one study).
+    inits, init_time = _compiled(("init", init_params), lambda: _init_runs(init_params), (keys,))
+    t0 = time.perf_counter()
+    key_params, data_keys = inits(keys)
+    init_run_time = time.perf_counter() - t0
+    key_index = jnp.asarray(key_index)
+
+    config = (loss_fn, make_optimizer, n, batch_size, shuffle, epochs)
+
+    def chunk_args(part: slice) -> tuple:
+        idx = key_index[part]
+        params = jax.tree.map(lambda a: a[idx], key_params)
+        return all_rates[part], data_keys[idx], params, x, y
+
+    build = functools.partial(_make_runs, loss_fn, make_optimizer, n, batch_size, shuffle, epochs)
+    compiled, compile_time = _compiled(config, build, chunk_args(slice(0, runs_per_chunk)))
+    compile_time += init_time
 
     show = sys.stderr.isatty() if progress is None else progress
     bar = None
@@ -412,14 +440,14 @@ def sweep(
     try:
         for c in range(chunks):
             part = slice(c * runs_per_chunk, (c + 1) * runs_per_chunk)
-            out = compiled(all_rates[part], all_keys[part], x, y)
+            out = compiled(*chunk_args(part))
             outs.append(jax.block_until_ready(out))
             if bar is not None:
                 bar.update(min(runs_per_chunk, total - c * runs_per_chunk))
     finally:
         if bar is not None:
             bar.close()
-    run_time = time.perf_counter() - t0
+    run_time = time.perf_counter() - t0 + init_run_time
 
     def grid(*leaves):
         whole = leaves[0] if len(leaves) == 1 else jnp.concatenate(leaves)
