@@ -281,8 +281,8 @@ def sweep(
     ``y`` are shared). One compilation of the training program serves the whole grid (the
     initial parameters come from a second, small program ``vmap(init_params)`` over the keys,
     shared by every sweep with the same ``init_params`` and number of keys). Both are cached:
-    a second sweep of the same shapes and functions compiles nothing. A run that meets a non-finite loss stops
-    as ``fit(on_nonfinite="stop")`` does and is marked in ``diverged``.
+    a second sweep of the same shapes and functions compiles nothing. A run that meets a
+    non-finite loss stops as ``fit(on_nonfinite="stop")`` does and is marked in ``diverged``.
 
     Memory guard: when ``runs_per_chunk`` is None, the runs per compiled call are
     ``max_memory // estimate_run_bytes(...)`` (plus the history buffers); if the grid needs more,
@@ -383,7 +383,8 @@ def sweep(
     chunked_by_guard = False
     if runs_per_chunk is None:
         per_run = estimate_run_bytes(loss_fn, params, opt_state, x[:batch], y[:batch])
-        per_run += 4 * epochs * (steps + 1) + 64
+        # + each run's gathered batch and its history buffers (step and epoch losses)
+        per_run += x[:batch].nbytes + y[:batch].nbytes + 4 * epochs * (steps + 1) + 64
         budget = _memory_budget() if max_memory is None else max_memory
         fits = max(1, budget // per_run)
         runs_per_chunk = min(total, fits)

@@ -120,7 +120,7 @@ def _bytes_for_runs(runs: int) -> int:
     params = jax.eval_shape(_init, KEYS[0])
     state = jax.eval_shape(optim.momentum(0.1, 0.9).init, params)
     per_run = estimate_run_bytes(_loss, params, state, x[:BATCH], y[:BATCH])
-    per_run += 4 * EPOCHS * (2 + 1) + 64
+    per_run += x[:BATCH].nbytes + y[:BATCH].nbytes + 4 * EPOCHS * (2 + 1) + 64
     return per_run * runs + per_run // 2
 
 

@@ -92,3 +92,41 @@ def test_cli_sweep_quick_writes_tables_figures_and_json(tmp_path, capsys):
     rates = summary["xor_solve_rate"]["solve_rate"]
     assert all(0.0 <= v <= 1.0 for row in rates.values() for v in row)
     assert jnp.isfinite(jnp.array(summary["lr_sensitivity"]["curves"]["sgd"]["median"])).all()
+
+
+def _readme_sweep_block():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    return next(b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "sweep(" in b)
+
+
+@pytest.mark.slow
+def test_readme_sweep_example_runs():
+    scope: dict = {}
+    exec(compile(_readme_sweep_block(), "README.md sweep", "exec"), scope)
+    r = scope["result"]
+    assert r.final_loss.shape == (8, 100) and r.chunks == 1
+    assert np.isfinite(r.final_loss[:6]).all()
+
+
+@pytest.mark.slow
+def test_benchmark_quick_runs(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "sweep.py"
+    r = subprocess.run(
+        [sys.executable, str(script), "--quick", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr
+    result = json.loads((tmp_path / "sweep.json").read_text())
+    assert result["benchmark"] == "sweep" and result["config"]["quick"] is True
+    for task in result["results"].values():
+        assert task["runs"] == 16 and task["speedup"] > 0
+        assert task["max_final_loss_diff"] is not None and task["max_final_loss_diff"] < 1e-3
