@@ -193,7 +193,7 @@ FACTORIES = _factories()
 
 
 def test_every_optimizer_takes_a_traced_learning_rate():
-    # vmap over the rate == each rate as a Python float (3 updates, gradients that depend on
+    # vmap over the rate == each rate as a Python float (2 updates, gradients that depend on
     # w); all optimizers in one jitted program (one compile instead of many eager vmaps)
     assert len(FACTORIES) >= 16, sorted(FACTORIES)
     params = {"w": jnp.array([1.0, -2.0, 0.5]), "b": jnp.array(0.3)}
@@ -202,7 +202,7 @@ def test_every_optimizer_takes_a_traced_learning_rate():
     def run(factory, lr):
         opt = factory(learning_rate=lr)
         p, s = params, opt.init(params)
-        for _ in range(3):
+        for _ in range(2):
             g = jax.grad(lambda q: jnp.sum(q["w"] ** 4) + q["b"] ** 2 * jnp.sum(q["w"]))(p)
             u, s = opt.update(g, s, p)
             p = optim.apply_updates(p, u)
