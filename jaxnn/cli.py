@@ -924,7 +924,7 @@ def _add_sweep(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _finite_or_none(values: Any) -> list:
+def _sweep_floats(values: Any) -> list:
     import numpy as np
 
     return [float(v) if np.isfinite(v) else None for v in np.asarray(values, np.float64).ravel()]
@@ -976,9 +976,9 @@ def _run_sweep(args: argparse.Namespace) -> int:
             "run_time": r.run_time,
             "curves": {
                 c.name: {
-                    "median": _finite_or_none(c.median),
-                    "low": _finite_or_none(c.low),
-                    "high": _finite_or_none(c.high),
+                    "median": _sweep_floats(c.median),
+                    "low": _sweep_floats(c.low),
+                    "high": _sweep_floats(c.high),
                     "diverged": c.diverged.tolist(),
                     "best_learning_rate": c.best_learning_rate,
                 }
