@@ -873,6 +873,136 @@ COMMANDS.append(
 
 
 # --------------------------------------------------------------------------------------------
+# jaxnn sweep (research sweeps: many seeds x learning rates in one compiled program)
+
+
+def _add_sweep(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--study",
+        choices=("both", "lr", "xor"),
+        default="both",
+        help="lr: loss vs learning rate per optimizer on the digits; xor: XOR solve rate per "
+        "width and optimizer (default: both)",
+    )
+    parser.add_argument(
+        "--optimizers",
+        default=None,
+        help="comma-separated Table 9-1 names (default: all six for lr; sgd,momentum,adam for xor)",
+    )
+    parser.add_argument(
+        "--seeds", type=int, default=None, help="seeds per cell (default: lr 8, xor 100)"
+    )
+    parser.add_argument(
+        "--dataset",
+        choices=("auto", "digits", "blobs"),
+        default="auto",
+        help="data of the lr study: digits (scikit-learn) or generated blobs (default: auto)",
+    )
+
+
+def _sweep_floats(values: Any) -> list:
+    import numpy as np
+
+    return [float(v) if np.isfinite(v) else None for v in np.asarray(values, np.float64).ravel()]
+
+
+def _run_sweep(args: argparse.Namespace) -> int:
+    import jax
+
+    from jaxnn import plot
+    from jaxnn._table import format_table, write_csv
+    from jaxnn.experiments import lr_sensitivity, xor_solve_rate
+
+    out = prepare_out_dir(args.out)
+    names = None
+    if args.optimizers is not None:
+        names = [n.strip() for n in args.optimizers.split(",") if n.strip()]
+        if not names:
+            raise CLIError("--optimizers must name at least one optimizer, e.g. sgd,adam.")
+    if args.seeds is not None and args.seeds < 1:
+        raise CLIError(f"--seeds must be >= 1, got {args.seeds}.")
+    summary: dict[str, Any] = {}
+    if args.study in ("both", "lr"):
+        r = lr_sensitivity(
+            key=jax.random.key(args.seed),
+            dataset=args.dataset,
+            optimizers=names,
+            seeds=args.seeds,
+            quick=args.quick,
+        )
+        rates = r.curves[0].learning_rates
+        headers = ["optimizer", "best lr", *[f"lr {lr:.3g}" for lr in rates]]
+        rows = [[c.name, c.best_learning_rate, *c.median.tolist()] for c in r.curves]
+        sizes = "-".join(str(s) for s in r.sizes)
+        runs = len(r.curves) * len(rates) * r.seeds
+        print(
+            f"final training loss, median of {r.seeds} seeds (inf: diverged): MLP {sizes} on "
+            f"{r.dataset}, batch {r.batch_size}, {r.epochs} epochs; {runs} runs, compile "
+            f"{r.compile_time:.1f} s, train {r.run_time:.2f} s"
+        )
+        print(format_table(headers, rows))
+        summary["lr_sensitivity"] = {
+            "dataset": r.dataset,
+            "sizes": list(r.sizes),
+            "batch_size": r.batch_size,
+            "epochs": r.epochs,
+            "seeds": r.seeds,
+            "learning_rates": rates.tolist(),
+            "compile_time": r.compile_time,
+            "run_time": r.run_time,
+            "curves": {
+                c.name: {
+                    "median": _sweep_floats(c.median),
+                    "low": _sweep_floats(c.low),
+                    "high": _sweep_floats(c.high),
+                    "diverged": c.diverged.tolist(),
+                    "best_learning_rate": c.best_learning_rate,
+                }
+                for c in r.curves
+            },
+        }
+        if out is not None:
+            print(f"wrote {write_csv(out / 'lr_sensitivity.csv', headers, rows)}")
+            print(f"wrote {save_figure(plot.lr_sensitivity(r), out / 'lr_sensitivity.png')}")
+    if args.study in ("both", "xor"):
+        x = xor_solve_rate(
+            key=jax.random.key(args.seed), optimizers=names, seeds=args.seeds, quick=args.quick
+        )
+        headers = ["optimizer", "lr", *[f"h={h}" for h in x.hidden]]
+        rows = [
+            [name, x.learning_rates[name], *x.solve_rate[i].tolist()]
+            for i, name in enumerate(x.optimizers)
+        ]
+        print(f"share of {x.seeds} seeds that solve XOR (2-h-1 tanh net, {x.epochs} epochs)")
+        print(format_table(headers, rows))
+        summary["xor_solve_rate"] = {
+            "hidden": list(x.hidden),
+            "seeds": x.seeds,
+            "epochs": x.epochs,
+            "learning_rates": x.learning_rates,
+            "solve_rate": {n: x.solve_rate[i].tolist() for i, n in enumerate(x.optimizers)},
+        }
+        if out is not None:
+            print(f"wrote {write_csv(out / 'xor_solve_rate.csv', headers, rows)}")
+            print(f"wrote {save_figure(plot.xor_solve_rate(x), out / 'xor_solve_rate.png')}")
+    if out is not None:
+        print(f"wrote {save_json(out / 'sweep.json', summary)}")
+    return 0
+
+
+COMMANDS.append(
+    Command(
+        "sweep",
+        "research sweeps: loss vs learning rate of each optimizer and the XOR solve rate, "
+        "every seed and learning rate trained at once (vmap)",
+        "jaxnn sweep --quick --out jaxnn-out/sweep",
+        _add_sweep,
+        _run_sweep,
+    )
+)
+
+
+# --------------------------------------------------------------------------------------------
 # jaxnn tour (every chapter, one report)
 
 

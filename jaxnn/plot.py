@@ -474,6 +474,99 @@ def optimizer_comparison(result: Any, *, title: str | None = None) -> Figure:
     return fig
 
 
+# Research sweeps (jaxnn.experiments.sweeps)
+
+
+def lr_sensitivity(result: Any, *, title: str | None = None, ax: Axes | None = None) -> Figure:
+    """Final training loss against learning rate, one line per optimizer (log x and y).
+
+    The line is the median over seeds, the band the 25th-75th percentiles; a learning rate where
+    at least half the seeds diverged is left out of the line and marked with an ``x`` at the top.
+
+    Args:
+        result: an ``LrSensitivity`` from :func:`jaxnn.experiments.lr_sensitivity`.
+        title: the axes title (default: the network, data and seeds).
+        ax: draw into this axes (default: a new figure).
+
+    Returns:
+        The figure.
+
+    Examples:
+        >>> import numpy as np
+        >>> from jaxnn.experiments.sweeps import LrCurve, LrSensitivity
+        >>> lr = np.array([0.01, 0.1, 1.0])
+        >>> loss = np.array([[1.0, 1.2], [0.3, 0.4], [np.inf, np.inf]])
+        >>> curve = LrCurve("sgd", lr, loss, np.median(loss, 1), loss.min(1), loss.max(1),
+        ...                 np.array([0.0, 0.0, 1.0]), 0.1)
+        >>> fig = lr_sensitivity(LrSensitivity((curve,), "toy", (4, 8, 2), 2, 1, 2, 0.0, 0.0))
+        >>> fig.axes[0].get_xscale(), fig.axes[0].get_xlabel()
+        ('log', 'learning rate')
+    """
+    curves = list(result.curves)
+    if not curves:
+        raise ValueError("lr_sensitivity: the result has no curves.")
+    fig, ax = figure_and_axes(ax)
+    finite = [c.median[np.isfinite(c.median)] for c in curves]
+    finite = np.concatenate(finite) if finite else np.zeros(0)
+    top = float(finite.max()) * 2 if finite.size else 1.0
+    for c in curves:
+        lr = np.asarray(c.learning_rates, np.float64)
+        ok = (np.asarray(c.diverged) < 0.5) & np.isfinite(c.median)
+        (line,) = ax.plot(lr[ok], c.median[ok], marker="o", label=c.name)
+        band = ok & np.isfinite(c.high)
+        ax.fill_between(lr[band], c.low[band], c.high[band], color=line.get_color(), alpha=0.2)
+        if (~ok).any():
+            ax.scatter(lr[~ok], np.full(int((~ok).sum()), top), marker="x", color=line.get_color())
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel(f"final training loss (median of {result.seeds} seeds)")
+    sizes = "-".join(str(s) for s in result.sizes)
+    ax.set_title(
+        title
+        or f"MLP {sizes} on {result.dataset}, batch {result.batch_size}, {result.epochs} epochs"
+        " (x: diverged)"
+    )
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def xor_solve_rate(result: Any, *, title: str | None = None, ax: Axes | None = None) -> Figure:
+    """The share of seeds that solve XOR against the hidden width, one line per optimizer.
+
+    Args:
+        result: an ``XorSolveRate`` from :func:`jaxnn.experiments.xor_solve_rate`.
+        title: the axes title (default: seeds and epochs).
+        ax: draw into this axes (default: a new figure).
+
+    Returns:
+        The figure.
+
+    Examples:
+        >>> import numpy as np
+        >>> from jaxnn.experiments.sweeps import XorSolveRate
+        >>> r = XorSolveRate((2, 4), ("adam",), {"adam": 0.05}, np.array([[0.5, 1.0]]),
+        ...                  np.zeros((1, 2, 2), bool), np.zeros((1, 2, 2)), 2, 10)
+        >>> xor_solve_rate(r).axes[0].get_ylabel()
+        'share of seeds that solve XOR'
+    """
+    fig, ax = figure_and_axes(ax)
+    rates = np.asarray(result.solve_rate)
+    for i, name in enumerate(result.optimizers):
+        lr = result.learning_rates.get(name)
+        ax.plot(result.hidden, rates[i], marker="o", label=f"{name} (lr {lr:g})")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(list(result.hidden), [str(h) for h in result.hidden])
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel("hidden units (2-h-1 tanh net)")
+    ax.set_ylabel("share of seeds that solve XOR")
+    ax.set_title(title or f"XOR solve rate over {result.seeds} seeds, {result.epochs} epochs")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    return fig
+
+
 # --------------------------------------------------------------------------------------------
 # jaxnn.validate: the conformance summary (the tour's last chapter)
 

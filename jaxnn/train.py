@@ -50,7 +50,7 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -64,16 +64,21 @@ from jaxnn._validation import check_bool, check_callable, check_choice, check_fi
 from jaxnn.data import _check_key, minibatch_indices
 from jaxnn.optim.base import apply_updates, check_float_params
 
+if TYPE_CHECKING:  # re-exported lazily by __getattr__ at the end of this module
+    from jaxnn.sweep import SweepResult, sweep
+
 __all__ = [
     "EpochStats",
     "FitResult",
     "History",
     "NonfiniteError",
+    "SweepResult",
     "epoch_key",
     "fit",
     "make_epoch",
     "make_step",
     "steps_per_epoch",
+    "sweep",
 ]
 
 LossFn = Callable[[Any, jax.Array, jax.Array], jax.Array]
@@ -1147,3 +1152,13 @@ def _nonfinite_message(loss, epoch: int, step: int, epochs: int, steps: int, don
         "that update, the last finite ones. Try a smaller learning rate, gradient clipping "
         "(jaxnn.optim.chain with a clip), or check loss_fn for log(0) or division by zero."
     )
+
+
+def __getattr__(name: str) -> Any:
+    # train.sweep and train.SweepResult live in jaxnn.sweep (which builds on this module);
+    # imported on first use so that neither module imports the other at import time.
+    if name in ("sweep", "SweepResult"):
+        from jaxnn import sweep as _sweep_module
+
+        return getattr(_sweep_module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

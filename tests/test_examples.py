@@ -14,7 +14,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 def test_every_example_is_run_by_a_test():
     tests = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "tests").glob("test_*.py")}
     tests.pop(Path(__file__).name)
-    tests["this file"] = Path(__file__).read_text(encoding="utf-8").split("# ---- runs")[1]
+    tests["this file"] = Path(__file__).read_text(encoding="utf-8").split("# ---- runs")[-1]
     assert len(EXAMPLES) >= 7
     for example in EXAMPLES:
         runners = [name for name, text in tests.items() if f'"{example.name}"' in text]
@@ -50,3 +50,18 @@ def test_gd_vs_sgd_example(monkeypatch, capsys):
     # Figure 9-5's point: per pass over the data, SGD gets there first.
     assert rows["SGD"] == "after epoch 1" and rows["GD"] != "after epoch 1"
     assert "SGD in a Python loop over a jitted step" in out
+
+
+def test_lr_sweep_example(monkeypatch, capsys):
+    out = _run("lr_sweep.py", "--quick", monkeypatch=monkeypatch, capsys=capsys)
+    rows = {
+        m.group(1): [float(v) for v in m.group(2).split()]
+        for m in re.finditer(r"^(sgd|momentum|adam) +((?:(?:[\d.]+|inf) +){9})", out, re.M)
+    }
+    assert set(rows) == {"sgd", "momentum", "adam"}
+    # On two moons adam's best rate is below momentum's divergence: a rate of 10 is far too
+    # large for momentum 0.9 (effective step 10 / (1 - 0.9) = 100) but fine for plain SGD.
+    assert rows["momentum"][-1] > rows["momentum"][6] and rows["momentum"][-1] > 1.0
+    assert min(rows["adam"]) < min(rows["sgd"][:5])
+    gap = float(re.search(r"largest parameter gap (\S+)", out).group(1))
+    assert gap < 1e-4

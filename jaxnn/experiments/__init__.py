@@ -6,6 +6,8 @@ arrays and plain numbers, ready for :mod:`jaxnn.plot` and the CLI:
 - ch. 8 (backpropagation on XOR): :mod:`jaxnn.experiments.xor`
 - ch. 9.4 (GD vs SGD, optimizer comparison, optimizer paths): :mod:`jaxnn.experiments.optimizers`,
   :mod:`jaxnn.experiments.paths`
+- research sweeps (many seeds x learning rates in one compiled program):
+  :mod:`jaxnn.experiments.sweeps`
 """
 
 from jaxnn.experiments.optimizers import (
@@ -24,6 +26,14 @@ from jaxnn.experiments.paths import (
     ill_conditioned_story,
     optimizer_paths,
     paths_table,
+)
+from jaxnn.experiments.sweeps import (
+    XOR_LEARNING_RATES,
+    LrCurve,
+    LrSensitivity,
+    XorSolveRate,
+    lr_sensitivity,
+    xor_solve_rate,
 )
 from jaxnn.experiments.xor import (
     XorResult,
@@ -56,4 +66,11 @@ __all__: list[str] = [
     "optimizer_paths",
     "paths_table",
     "python_loop_fit",
+    # research sweeps
+    "XOR_LEARNING_RATES",
+    "LrCurve",
+    "LrSensitivity",
+    "XorSolveRate",
+    "lr_sensitivity",
+    "xor_solve_rate",
 ]

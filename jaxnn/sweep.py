@@ -1,0 +1,470 @@
+"""Research sweeps: many seeds x learning rates trained at once in one compiled program.
+
+``sweep`` trains every pair ``(learning rate i, key j)`` of a grid with ``jax.vmap`` over the
+same compiled epoch as :func:`jaxnn.train.fit` (:func:`jaxnn.train.make_epoch`). Each run is
+the run ``fit`` would make alone:
+
+    init_key, data_key = split(key_j)
+    params = init_params(init_key)
+    optimizer = make_optimizer(learning_rate_i)     (built inside the vmapped function: the
+                                                     learning rate is a traced scalar)
+    for e in 0 .. epochs-1:
+        epoch e of make_epoch on permutation(fold_in(data_key, e), n)
+
+``fit(loss_fn, init_params(init_key), make_optimizer(lr), x, y, key=data_key, ...)`` gives the
+same parameters (up to float rounding of the batched arithmetic). A run whose loss or new
+parameters become non-finite stops there, as in ``fit(on_nonfinite="stop")``: it keeps the last
+finite parameters, is marked ``diverged`` and its later ``epoch_loss`` entries are NaN.
+
+The data are shared by all runs (not copied per run). Runs are flattened into one axis of
+``len(learning_rates) * len(keys)`` runs; when that many would not fit in memory (an estimate of
+parameters, optimizer states, gradients, activations and history per run), the runs go in
+equal chunks one after another, through the same compiled program (the last chunk is padded).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import sys
+import time
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxnn import train
+from jaxnn._validation import check_bool, check_callable, check_int
+from jaxnn.optim.base import check_float_params
+
+__all__ = ["SweepResult", "estimate_run_bytes", "sweep"]
+
+
+class SweepResult(NamedTuple):
+    """The result of :func:`sweep`: every run of the grid, indexed ``[lr_index, key_index]``.
+
+    Attributes:
+        params: the final parameters, each leaf with leading axes ``(L, K)``
+            (``L = len(learning_rates)``, ``K = len(keys)``).
+        opt_state: the final optimizer states, leading axes ``(L, K)``.
+        step_loss: ``(L, K, epochs, steps)`` every batch loss, before its update.
+        epoch_loss: ``(L, K, epochs)`` each epoch's batch-size-weighted mean loss (as
+            ``History.epoch_loss``); NaN from the epoch where a run diverged on.
+        diverged: ``(L, K)`` bool, whether the run met a non-finite loss or parameters.
+        learning_rates: ``(L,)`` the grid's learning rates.
+        keys: ``(K,)`` the grid's keys.
+        chunks: how many compiled calls ran the grid (1 when it fit in memory at once).
+        runs_per_chunk: runs per call.
+        compile_time: seconds spent compiling (0.0 when cached).
+        run_time: seconds spent running, compilation excluded.
+    """
+
+    params: Any
+    opt_state: Any
+    step_loss: np.ndarray
+    epoch_loss: np.ndarray
+    diverged: np.ndarray
+    learning_rates: np.ndarray
+    keys: jax.Array
+    chunks: int
+    runs_per_chunk: int
+    compile_time: float
+    run_time: float
+
+    @property
+    def final_loss(self) -> np.ndarray:
+        """``(L, K)`` the last epoch's loss of every run (NaN for diverged runs)."""
+        return self.epoch_loss[..., -1]
+
+
+def _check_learning_rates(learning_rates: Any) -> np.ndarray:
+    if isinstance(learning_rates, str | bytes) or callable(learning_rates):
+        raise TypeError(
+            "`learning_rates` must be a 1-D sequence of positive numbers such as "
+            f"[0.01, 0.1, 1.0], got {learning_rates!r}."
+        )
+    try:
+        rates = np.asarray(learning_rates, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            "`learning_rates` must be a 1-D sequence of positive numbers such as "
+            f"[0.01, 0.1, 1.0], got {learning_rates!r}."
+        ) from None
+    if rates.ndim != 1:
+        raise ValueError(
+            f"`learning_rates` must be 1-D (one rate per row of the grid), got shape "
+            f"{rates.shape}. Flatten it, e.g. np.ravel(learning_rates)."
+        )
+    if rates.size == 0:
+        raise ValueError(
+            "`learning_rates` is empty: the grid needs at least one learning rate, e.g. "
+            "learning_rates=[0.1] or np.logspace(-3, 0, 8)."
+        )
+    bad = ~(np.isfinite(rates) & (rates > 0))
+    if bad.any():
+        raise ValueError(
+            "every learning rate in `learning_rates` must be finite and positive, got "
+            f"{rates[bad].tolist()} at positions {np.flatnonzero(bad).tolist()}. Use a positive "
+            "grid such as np.logspace(-3, 0, 8)."
+        )
+    return rates
+
+
+def _check_keys(keys: Any) -> jax.Array:
+    fix = (
+        "Pass a 1-D array of keys such as jax.random.split(jax.random.key(0), 16) "
+        "(one key per seed)."
+    )
+    if not isinstance(keys, jax.Array):
+        raise TypeError(f"`keys` must be a JAX key array, got {type(keys).__name__}. {fix}")
+    if jnp.issubdtype(keys.dtype, jax.dtypes.prng_key):
+        if keys.ndim != 1:
+            raise ValueError(f"`keys` must have shape (K,), got shape {keys.shape}. {fix}")
+    elif keys.dtype == jnp.uint32:  # raw legacy keys: (K, 2)
+        if keys.ndim != 2 or keys.shape[1] != 2:
+            raise ValueError(
+                f"`keys` of raw uint32 key data must have shape (K, 2), got shape "
+                f"{keys.shape}. {fix}"
+            )
+    else:
+        raise TypeError(f"`keys` must be PRNG keys, got dtype {keys.dtype}. {fix}")
+    if keys.shape[0] == 0:
+        raise ValueError(f"`keys` is empty: the grid needs at least one key. {fix}")
+    return keys
+
+
+def _tree_bytes(tree: Any) -> int:
+    return sum(math.prod(a.shape) * np.dtype(a.dtype).itemsize for a in jax.tree.leaves(tree))
+
+
+def estimate_run_bytes(loss_fn: Callable, params: Any, opt_state: Any, xb: Any, yb: Any) -> int:
+    """A rough estimate of the device memory one run of a sweep needs while it trains.
+
+    ``4 * bytes(params) + 2 * bytes(opt_state) + activations``: the parameters, their gradients,
+    the updates and the new parameters; the old and new optimizer states; and ``activations``,
+    the bytes of every intermediate value of ``value_and_grad(loss_fn)`` on one batch (from its
+    jaxpr; the backward pass keeps about that much alive). Shapes only: nothing is computed.
+
+    Args:
+        loss_fn: ``loss_fn(params, x_batch, y_batch) -> scalar``.
+        params: parameters (arrays or ``jax.ShapeDtypeStruct``).
+        opt_state: optimizer state (arrays or ``jax.ShapeDtypeStruct``).
+        xb: one batch of inputs.
+        yb: one batch of targets.
+
+    Returns:
+        The estimate in bytes.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> loss = lambda w, x, y: jnp.mean((x @ w - y) ** 2)
+        >>> estimate_run_bytes(loss, jnp.zeros(3), (), jnp.ones((8, 3)), jnp.ones(8)) > 48
+        True
+    """
+    jaxpr = jax.make_jaxpr(jax.value_and_grad(loss_fn))(params, xb, yb)
+    activations = sum(
+        math.prod(v.aval.shape) * np.dtype(v.aval.dtype).itemsize
+        for eqn in jaxpr.jaxpr.eqns
+        for v in eqn.outvars
+        if hasattr(v.aval, "shape") and hasattr(v.aval, "dtype")
+    )
+    return 4 * _tree_bytes(params) + 2 * _tree_bytes(opt_state) + activations
+
+
+def _memory_budget() -> int:
+    """Half of the accelerator's memory limit, or a quarter of the host's RAM on CPU."""
+    device = jax.devices()[0]
+    try:
+        stats = device.memory_stats() or {}
+    except Exception:  # backends without memory statistics
+        stats = {}
+    if stats.get("bytes_limit"):
+        return int(stats["bytes_limit"]) // 2
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
+    except (ValueError, OSError, AttributeError):
+        return 4 << 30
+
+
+_CACHE: OrderedDict = OrderedDict()
+_CACHE_SIZE = 16
+
+
+def _init_runs(init_params: Callable) -> Callable:
+    """``inits(keys (K,)) -> (params (K, ...), data_keys (K,))``, vmapped."""
+
+    def one(key):
+        init_key, data_key = jax.random.split(key)
+        return init_params(init_key), data_key
+
+    return jax.vmap(one)
+
+
+def _make_runs(loss_fn, make_optimizer, n, batch_size, shuffle, epochs) -> Callable:
+    """``runs(lrs (R,), data_keys (R,), params (R, ...), x, y)``: R training runs, vmapped."""
+
+    def one_run(lr, data_key, params, x, y):
+        optimizer = make_optimizer(lr)
+        opt_state = optimizer.init(params)
+        epoch_fn = train.make_epoch(loss_fn, optimizer, n, batch_size, shuffle=shuffle)
+
+        def body(carry, e):
+            p, s, alive = carry
+            new_p, new_s, stats = epoch_fn(p, s, train.epoch_key(data_key, e), x, y)
+            # a dead run keeps its last finite params; the epoch that dies keeps those before
+            # its first bad update (the "stop" policy of make_epoch), as fit does
+            p, s = train._select(alive, (new_p, new_s), (p, s))
+            ok = alive & stats.applied[-1]
+            loss = jnp.where(ok, stats.epoch_loss, jnp.nan)
+            return (p, s, ok), (stats.step_loss, loss)
+
+        init = (params, opt_state, jnp.array(True))
+        (params, opt_state, alive), (step_loss, epoch_loss) = jax.lax.scan(
+            body, init, jnp.arange(epochs)
+        )
+        return params, opt_state, step_loss, epoch_loss, ~alive
+
+    return jax.vmap(one_run, in_axes=(0, 0, 0, None, None))
+
+
+def _compiled(config: tuple, build: Callable, args: tuple) -> tuple[Callable, float]:
+    """``jax.jit(build())`` compiled for ``args``, cached on ``config`` and the shapes."""
+    try:
+        cache_key = (config, train._signature(*args))
+        hash(cache_key)
+    except TypeError:  # an unhashable function: compile without caching
+        cache_key = None
+    if cache_key is not None and cache_key in _CACHE:
+        _CACHE.move_to_end(cache_key)
+        return _CACHE[cache_key], 0.0
+    t0 = time.perf_counter()
+    compiled = jax.jit(build()).lower(*args).compile()
+    seconds = time.perf_counter() - t0
+    if cache_key is not None:
+        _CACHE[cache_key] = compiled
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return compiled, seconds
+
+
+def sweep(
+    loss_fn: Callable,
+    init_params: Callable,
+    make_optimizer: Callable,
+    x: Any,
+    y: Any,
+    *,
+    keys: jax.Array,
+    learning_rates: Sequence[float] | np.ndarray,
+    batch_size: int | None = None,
+    epochs: int = 1,
+    shuffle: bool = True,
+    progress: bool | None = None,
+    max_memory: int | None = None,
+    runs_per_chunk: int | None = None,
+) -> SweepResult:
+    """Trains every (learning rate, key) pair of a grid at once, vmapped in one compiled program.
+
+    For learning rate ``lr_i`` and key ``k_j`` the run is (module docstring):
+
+        init_key, data_key = split(k_j)
+        params_ij = fit(loss_fn, init_params(init_key), make_optimizer(lr_i), x, y,
+                        key=data_key, batch_size=batch_size, epochs=epochs).params
+
+    computed for all ``L * K`` runs together with ``jax.vmap`` over :func:`jaxnn.train.make_epoch`
+    (the optimizer is built inside the vmapped function from the traced learning rate; ``x`` and
+    ``y`` are shared). One compilation of the training program serves the whole grid (the
+    initial parameters come from a second, small program ``vmap(init_params)`` over the keys,
+    shared by every sweep with the same ``init_params`` and number of keys). Both are cached:
+    a second sweep of the same shapes and functions compiles nothing. A run that meets a
+    non-finite loss stops as ``fit(on_nonfinite="stop")`` does and is marked in ``diverged``.
+
+    Memory guard: when ``runs_per_chunk`` is None, the runs per compiled call are
+    ``max_memory // estimate_run_bytes(...)`` (plus the history buffers); if the grid needs more,
+    it runs in equal chunks one after another and a ``ResourceWarning`` says so. The results
+    do not depend on the chunking.
+
+    Args:
+        loss_fn: ``loss_fn(params, x_batch, y_batch) -> scalar``.
+        init_params: ``init_params(key) -> params``, traceable (e.g. ``jaxnn.nn.init_mlp``).
+        make_optimizer: ``make_optimizer(learning_rate) -> optimizer``, traceable in the rate
+            (every jaxnn optimizer and optax alias is: ``jaxnn.optim.adam``).
+        x: inputs ``(n, ...)``.
+        y: targets ``(n, ...)``.
+        keys: ``(K,)`` PRNG keys (``jax.random.split(jax.random.key(0), K)``), one per seed.
+        learning_rates: ``(L,)`` positive learning rates, e.g. ``np.logspace(-3, 0, 8)``.
+        batch_size: ``None`` (default, full batch) or ``1 <= batch_size <= n``.
+        epochs: epochs per run (default 1).
+        shuffle: a new minibatch order each epoch (default True).
+        progress: a tqdm bar over the runs' chunks; None (default) shows it only when stderr is
+            a terminal.
+        max_memory: bytes the runs of one call may use (default None: half the accelerator's
+            memory, a quarter of the RAM on CPU).
+        runs_per_chunk: force this many runs per compiled call (default None: the memory guard
+            decides). The grid is padded to a multiple of it.
+
+    Returns:
+        A :class:`SweepResult` with leading axes ``(L, K)``.
+
+    Raises:
+        ValueError, TypeError: an empty grid, a non-positive learning rate, keys of the wrong
+            shape, or the errors of :func:`jaxnn.train.fit` for the data and functions.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> from jaxnn import data, optim
+        >>> x, y = data.regression(jax.random.key(0), 32, features=3, noise=0.0)
+        >>> r = sweep(lambda w, xb, yb: jnp.mean((xb @ w - yb) ** 2),
+        ...           lambda key: 0.1 * jax.random.normal(key, (3,)), optim.sgd, x, y,
+        ...           keys=jax.random.split(jax.random.key(1), 4),
+        ...           learning_rates=[0.01, 0.1], batch_size=8, epochs=5, progress=False)
+        >>> r.epoch_loss.shape, jax.tree.leaves(r.params)[0].shape
+        ((2, 4, 5), (2, 4, 3))
+        >>> bool((r.final_loss[1] < r.final_loss[0]).all())
+        True
+    """
+    check_callable("loss_fn", loss_fn, "loss_fn(params, x_batch, y_batch) -> scalar loss")
+    check_callable("init_params", init_params, "init_params(key) -> params")
+    check_callable("make_optimizer", make_optimizer, "make_optimizer(learning_rate) -> optimizer")
+    rates = _check_learning_rates(learning_rates)
+    keys = _check_keys(keys)
+    epochs = check_int("epochs", epochs, minimum=1)
+    shuffle = check_bool("shuffle", shuffle)
+    if progress is not None:
+        progress = check_bool("progress", progress)
+    if max_memory is not None:
+        max_memory = check_int("max_memory", max_memory, minimum=1)
+    if runs_per_chunk is not None:
+        runs_per_chunk = check_int("runs_per_chunk", runs_per_chunk, minimum=1)
+    x, y = train._as_data("x", x), train._as_data("y", y)
+    train._check_pair("x", x, "y", y)
+    n = x.shape[0]
+    if batch_size is not None:
+        batch_size = check_int("batch_size", batch_size, minimum=1)
+        if batch_size > n:
+            raise ValueError(
+                f"`batch_size` must be between 1 and the number of examples n={n}, got "
+                f"batch_size={batch_size}. Use batch_size=None for full-batch gradient descent."
+            )
+
+    # Shapes of one run, checked as fit checks them (nothing is computed).
+    try:
+        params = jax.eval_shape(init_params, keys[0])
+    except Exception as e:
+        first = (str(e).strip().splitlines() or [""])[0]
+        raise TypeError(
+            f"`init_params` failed when called as init_params(key) with one of `keys`: "
+            f"{type(e).__name__}: {first}"
+        ) from e
+    if not jax.tree.leaves(params):
+        raise TypeError(f"`init_params` must return at least one array, got {params!r}.")
+    check_float_params(params)
+    optimizer = make_optimizer(float(rates[0]))
+    if not (
+        callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))
+    ):
+        raise TypeError(
+            "`make_optimizer` must return an optimizer with `init` and `update` (e.g. "
+            f"make_optimizer=jaxnn.optim.adam), got make_optimizer({float(rates[0])!r}) = "
+            f"{optimizer!r}."
+        )
+    opt_state = jax.eval_shape(optimizer.init, params)
+    batch = n if batch_size is None else batch_size
+    train._check_scalar_fn("loss_fn", loss_fn, params, x[:batch], y[:batch], "loss")
+
+    n_lr, n_keys = len(rates), keys.shape[0]
+    total = n_lr * n_keys
+    steps = train.steps_per_epoch(n, batch_size)
+    chunked_by_guard = False
+    if runs_per_chunk is None:
+        per_run = estimate_run_bytes(loss_fn, params, opt_state, x[:batch], y[:batch])
+        # + each run's gathered batch and its history buffers (step and epoch losses)
+        per_run += x[:batch].nbytes + y[:batch].nbytes + 4 * epochs * (steps + 1) + 64
+        budget = _memory_budget() if max_memory is None else max_memory
+        fits = max(1, budget // per_run)
+        runs_per_chunk = min(total, fits)
+        chunked_by_guard = runs_per_chunk < total
+    runs_per_chunk = min(runs_per_chunk, total)
+    chunks = -(-total // runs_per_chunk)
+    runs_per_chunk = -(-total // chunks)  # equal chunks: the least padding
+    if chunked_by_guard:
+        warnings.warn(
+            f"sweep: the {n_lr} x {n_keys} grid ({total} runs, about {per_run:,} bytes each) "
+            f"does not fit in {budget:,} bytes at once; running it in {chunks} chunks of "
+            f"{runs_per_chunk} runs one after another (pass max_memory= or runs_per_chunk= to "
+            "change this).",
+            ResourceWarning,
+            stacklevel=2,
+        )
+
+    dtype = jnp.float32 if not jax.config.jax_enable_x64 else jnp.float64
+    all_rates = np.repeat(rates, n_keys)  # run r = i * K + j
+    key_index = np.tile(np.arange(n_keys), n_lr)
+    pad = chunks * runs_per_chunk - total
+    if pad:  # repeat the first run: its results are dropped
+        all_rates = np.concatenate([all_rates, np.repeat(all_rates[:1], pad)])
+        key_index = np.concatenate([key_index, np.zeros(pad, key_index.dtype)])
+    all_rates = jnp.asarray(all_rates, dtype)
+
+    # The initial params of each key: one small program shared by every sweep with the same
+    # init_params and number of keys (e.g. the optimizers of one study).
+    inits, init_time = _compiled(("init", init_params), lambda: _init_runs(init_params), (keys,))
+    t0 = time.perf_counter()
+    key_params, data_keys = inits(keys)
+    init_run_time = time.perf_counter() - t0
+    key_index = jnp.asarray(key_index)
+
+    config = (loss_fn, make_optimizer, n, batch_size, shuffle, epochs)
+
+    def chunk_args(part: slice) -> tuple:
+        idx = key_index[part]
+        params = jax.tree.map(lambda a: a[idx], key_params)
+        return all_rates[part], data_keys[idx], params, x, y
+
+    build = functools.partial(_make_runs, loss_fn, make_optimizer, n, batch_size, shuffle, epochs)
+    compiled, compile_time = _compiled(config, build, chunk_args(slice(0, runs_per_chunk)))
+    compile_time += init_time
+
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = None
+    if show:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, unit="run", desc="sweep", leave=False)
+    outs = []
+    t0 = time.perf_counter()
+    try:
+        for c in range(chunks):
+            part = slice(c * runs_per_chunk, (c + 1) * runs_per_chunk)
+            out = compiled(*chunk_args(part))
+            outs.append(jax.block_until_ready(out))
+            if bar is not None:
+                bar.update(min(runs_per_chunk, total - c * runs_per_chunk))
+    finally:
+        if bar is not None:
+            bar.close()
+    run_time = time.perf_counter() - t0 + init_run_time
+
+    def grid(*leaves):
+        whole = leaves[0] if len(leaves) == 1 else jnp.concatenate(leaves)
+        return whole[:total].reshape(n_lr, n_keys, *whole.shape[1:])
+
+    params, opt_state, step_loss, epoch_loss, diverged = jax.tree.map(grid, *outs)
+    return SweepResult(
+        params=params,
+        opt_state=opt_state,
+        step_loss=np.asarray(step_loss),
+        epoch_loss=np.asarray(epoch_loss),
+        diverged=np.asarray(diverged),
+        learning_rates=rates,
+        keys=keys,
+        chunks=chunks,
+        runs_per_chunk=runs_per_chunk,
+        compile_time=compile_time,
+        run_time=run_time,
+    )
