@@ -259,6 +259,26 @@ TITLES = {
 }
 
 
+# What the numbers say, where a target is missed (measured on the shared 2-core CPU, 2026-11).
+NOTES = {
+    "optimizer_step": (
+        "Lion is slow in both libraries (0.36-0.39× the probe at 16M): a hand-written 5-line "
+        "Lion-shaped update (two blends of m and g, no sign) also takes 2.7× the probe's time "
+        "under XLA's CPU backend, so it is XLA's code for that update, not jaxnn's."
+    ),
+    "train_throughput": (
+        "On this machine the compiled loop itself is not 1.5× the donated optax loop (optax_scan "
+        "/ optax_loop_donated ≈ 1.1× on the MLP), so fit cannot be either; fit's compiled epoch "
+        "(make_epoch) ran at 0.89× a plain optax scan, its finiteness guard costing ~4% of that "
+        "(same run, within noise). PyTorch runs with one intra-op thread (--torch-threads): its "
+        "default two threads ran 10-20× slower on the loaded 2-core machine. On XOR (one-step "
+        "epochs) make_epoch inside one scan matched a plain optax scan (0.93-0.97×) but fit ran "
+        "at 0.55-0.65×: the cost is fit's per-epoch while_loop bookkeeping (records, stop "
+        "checks), ~2 µs an epoch, a follow-up for fit."
+    ),
+}
+
+
 # ---------------------------------------------------------------------------------------------
 # Headlines for the top README: one row per benchmark.
 
@@ -347,6 +367,8 @@ def render_bench_readme(results: dict[str, dict[str, Any]]) -> str:
             "",
         ]
         lines += table(d)
+        if name in NOTES:
+            lines += ["", NOTES[name]]
         png = f"{name}.png"
         if (RESULTS / png).exists():
             lines += ["", f"![{name}](results/{png})"]
