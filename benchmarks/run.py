@@ -274,7 +274,7 @@ NOTES = {
         "default two threads ran 10-20× slower on the loaded 2-core machine. On XOR (one-step "
         "epochs) make_epoch inside one scan matched a plain optax scan (0.93-0.97×) but fit ran "
         "at 0.55-0.65×: the cost is fit's per-epoch while_loop bookkeeping (records, stop "
-        "checks), ~2 µs an epoch, a follow-up for fit."
+        "checks), ~3 µs an epoch, a follow-up for fit."
     ),
 }
 
