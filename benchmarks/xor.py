@@ -145,4 +145,10 @@ def main(quick: bool) -> dict:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 rounds instead of 9")
-    main(parser.parse_args().quick)
+    parser.add_argument("--out", help="directory for the JSON (default benchmarks/results)")
+    args = parser.parse_args()
+    if args.out:
+        import benchmarks.common
+
+        benchmarks.common.RESULTS_DIR = Path(args.out)
+    main(args.quick)
