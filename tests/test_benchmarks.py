@@ -73,8 +73,22 @@ def test_replace_block_needs_the_markers():
     assert run.replace_block(text, "NEW") == "a\nNEW\nb"
 
 
+# These scripts run --quick in their own module's slow test, which also checks their numbers.
+OWN_TEST = {
+    "gd_vs_sgd": "test_gd_vs_sgd.py",
+    "scaling": "test_parallel.py",
+    "sweep": "test_sweep_experiments.py",
+}
+
+
+def test_scripts_with_their_own_quick_run_are_run_there():
+    for name, test_file in OWN_TEST.items():
+        text = (ROOT / "tests" / test_file).read_text(encoding="utf-8")
+        assert f"{name}.py" in text and '"--quick"' in text, (name, test_file)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", run.available())
+@pytest.mark.parametrize("name", [n for n in run.available() if n not in OWN_TEST])
 def test_script_runs_in_quick_mode(name, tmp_path):
     env = dict(os.environ)
     env["XLA_FLAGS"] = env.get("XLA_FLAGS", "")
