@@ -295,17 +295,26 @@ NOTES = {
     "optimizer_step": (
         "Lion is slow in both libraries (0.36-0.39× the probe at 16M): a hand-written 5-line "
         "Lion-shaped update (two blends of m and g, no sign) also takes 2.7× the probe's time "
-        "under XLA's CPU backend, so it is XLA's code for that update, not jaxnn's."
+        "under XLA's CPU backend, so it is XLA's code for that update, not jaxnn's. Where "
+        "jaxnn/optax is above 1.05× (nesterov 1.11× in the 2026-11-28 13:00 run), the compiled "
+        "HLO of the two steps is the same (the same fusions and constants) apart from jaxnn's "
+        "scalar step counter; controls of the same harness on this shared VM gave jaxnn-vs-jaxnn "
+        "0.99-1.05× and, with optax timed first, 0.94-0.96×: run-to-run noise is about ±5%, as "
+        "large as the target's margin."
     ),
     "train_throughput": (
-        "On this machine the compiled loop itself is not 1.5× the donated optax loop (optax_scan "
-        "/ optax_loop_donated ≈ 1.1× on the MLP), so fit cannot be either; fit's compiled epoch "
-        "(make_epoch) ran at 0.89× a plain optax scan, its finiteness guard costing ~4% of that "
-        "(same run, within noise). PyTorch runs with one intra-op thread (--torch-threads): its "
+        "On this machine a compiled loop is not 1.5× the donated optax loop on the MLP: in the "
+        "2026-11-28 13:00 run a plain optax lax.scan ran at 0.96× it (1.1× in an earlier run). At "
+        "~260 µs a step the dispatch a compiled loop saves (~10-20 µs a step) is inside the noise "
+        "of this shared 2-core VM (min-max spans ±20%), so fit cannot reach 1.5× either. fit ran "
+        "at 0.83× that scan; measured apart (15 interleaved rounds of 2 epochs): make_epoch in a "
+        "Python loop 0.90× the plain scan, its finiteness guard (isfinite of the loss and the new "
+        "params, then lax.cond) costing ~10% at this step size, and fit's per-call Python work "
+        "(checks, a copy of params, optimizer init, history) ~9 ms a call, ~8% of a 2-epoch run "
+        "and less for longer ones. PyTorch runs with one intra-op thread (--torch-threads): its "
         "default two threads ran 10-20× slower on the loaded 2-core machine. On XOR (one-step "
-        "epochs) make_epoch inside one scan matched a plain optax scan (0.93-0.97×) but fit ran "
-        "at 0.55-0.65×: the cost is fit's per-epoch while_loop bookkeeping (records, stop "
-        "checks), ~3 µs an epoch, a follow-up for fit."
+        "epochs) fit ran at 0.91× a plain optax scan over all epochs (0.55-0.65× in an earlier, "
+        "loaded run): fit's per-epoch while_loop bookkeeping costs a few µs an epoch."
     ),
 }
 
