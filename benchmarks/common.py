@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 import platform
 import statistics
 import subprocess
@@ -24,17 +23,13 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
 def machine_info() -> dict[str, Any]:
-    """Machine, versions and device, for the results file."""
+    """Machine, versions and device, for the results file: :func:`jaxnn._env.environment`
+    (what ``jaxnn info`` prints) plus the date, the processor, the git commit and the device kind.
+    """
     import jax
-    import numpy as np
-    import optax
 
-    try:
-        import jaxnn
+    from jaxnn._env import environment
 
-        jaxnn_version = jaxnn.__version__
-    except ImportError:  # pragma: no cover
-        jaxnn_version = None
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
@@ -48,16 +43,9 @@ def machine_info() -> dict[str, Any]:
     devices = jax.devices()
     return {
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "platform": platform.platform(),
+        **environment(),
         "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "jax": jax.__version__,
-        "optax": optax.__version__,
-        "numpy": np.__version__,
-        "jaxnn": jaxnn_version,
         "git_commit": commit,
-        "backend": jax.default_backend(),
         "device": devices[0].device_kind if devices else "none",
         "device_count": len(devices),
     }
