@@ -238,10 +238,30 @@ def _all_finite(tree: Any) -> jax.Array:
     return jnp.all(jnp.stack(leaves)) if leaves else jnp.array(True)
 
 
+# How the finiteness guard picks between new and old values (_select): None chooses by the
+# default backend; True / False force lax.cond / jnp.where (tests check both give one run).
+_SELECT_WITH_COND: bool | None = None
+
+
+def _select_uses_cond() -> bool:
+    if _SELECT_WITH_COND is not None:
+        return _SELECT_WITH_COND
+    return jax.default_backend() == "cpu"
+
+
 def _select(pred: jax.Array, new: Any, old: Any) -> Any:
-    # lax.cond, not jnp.where: on CPU a where over every leaf after the finiteness reduction
-    # made a tiny step (XOR) 1.5-2x slower; the cond just forwards one set of buffers.
-    return lax.cond(pred, lambda: new, lambda: old)
+    """``new`` if the scalar ``pred`` is true, else ``old``: the guard's choice after each update.
+
+    On CPU a ``lax.cond``: a ``jnp.where`` over every leaf after the finiteness reduction made a
+    tiny step (XOR) 1.5-2x slower there, while the cond just forwards one set of buffers. On GPU
+    and TPU an elementwise ``jnp.where``, which fuses with the update: a ``lax.cond`` inside a
+    ``lax.scan`` is reported to be much slower on those backends (jax-ml/jax#5986). Both pick
+    the same values; the update around them may fuse differently (the last bit may round
+    differently).
+    """
+    if _select_uses_cond():
+        return lax.cond(pred, lambda: new, lambda: old)
+    return jax.tree.map(lambda a, b: jnp.where(pred, a, b), new, old)
 
 
 def make_epoch(
@@ -887,7 +907,7 @@ def fit(
         return chunk_fn if mesh is None else _replicated_outputs(chunk_fn, mesh)
 
     config = (loss_fn, accuracy_fn, optimizer, n, batch_size, shuffle, chunk, has_eval, has_target)
-    config += (mesh,)
+    config += (mesh, _select_uses_cond())
     if skip:
         config = (*config, "skip")
     compiled, compile_time = _compiled_chunk(config, build, args)

@@ -8,6 +8,8 @@ The skip policy is checked against a hand-written loop of jaxnn.optim.skip_nonfi
 
 from __future__ import annotations
 
+import warnings
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -314,3 +316,46 @@ def test_readme_checkpoint_example_runs(tmp_path, monkeypatch):
     exec(compile(code, "README.md checkpoint example", "exec"), scope)
     assert scope["done"].history.epochs == 100
     assert checkpoint.metadata(tmp_path / "xor.safetensors")["epoch"] == 50
+
+
+@pytest.mark.parametrize(
+    "policy, settings",
+    [
+        ("stop", dict(batch_size=1, shuffle=False, epochs=3)),
+        ("skip", dict(batch_size=1, shuffle=False, epochs=3)),
+        ("stop", dict(batch_size=3, key=KEY, epochs=4)),
+    ],
+    ids=["stop-poisoned", "skip-poisoned", "stop-minibatch-shuffled"],
+)
+def test_guard_by_cond_and_by_where_give_the_same_run(policy, settings, monkeypatch):
+    # The guard picks new or old values with lax.cond on CPU and jnp.where on GPU/TPU
+    # (train._select); both must give the same run: the same steps applied, skipped or
+    # stopped at, and the same numbers up to float rounding (XLA fuses the update with the
+    # where, which can round the last bit differently: measured 1 ulp). Each mode compiles its
+    # own program (the mode is part of fit's cache key), checked through the compile times.
+    results, opt = {}, optim.adam(0.1)  # one optimizer: the cache key differs by mode alone
+    for use_cond in (True, False):
+        monkeypatch.setattr(train, "_SELECT_WITH_COND", use_cond)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # the stop policy's warning
+            r = train.fit(
+                poisoned_loss, P0, opt, PX, PY, on_nonfinite=policy,
+                progress=False, **settings,
+            )  # fmt: skip
+        assert r.history.compile_time > 0, "the other mode's cached program was reused"
+        results[use_cond] = r
+    cond, where = results[True], results[False]
+    assert_trees_allclose(
+        (cond.params, cond.opt_state), (where.params, where.opt_state), rtol=1e-6, atol=1e-7
+    )
+    for field in ("step_loss", "epoch_loss"):  # NaN where the other has NaN
+        np.testing.assert_allclose(
+            getattr(cond.history, field), getattr(where.history, field), rtol=1e-6, atol=1e-7
+        )
+    assert (cond.history.stopped, cond.history.steps, cond.history.skipped) == (
+        where.history.stopped,
+        where.history.steps,
+        where.history.skipped,
+    )
+    # the poisoned example is hit in these runs (not a vacuous comparison)
+    assert np.isnan(cond.history.step_loss).any() or cond.history.stopped == "nonfinite"
