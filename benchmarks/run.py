@@ -310,7 +310,7 @@ NOTES = {
         "at 0.83× that scan; measured apart (15 interleaved rounds of 2 epochs): make_epoch in a "
         "Python loop 0.90× the plain scan, its finiteness guard (isfinite of the loss and the new "
         "params, then lax.cond) costing ~10% at this step size, and fit's per-call Python work "
-        "(checks, a copy of params, optimizer init, history) ~9 ms a call, ~8% of a 2-epoch run "
+        "(checks, a copy of params, optimizer init, history) 6-9 ms a call, ~8% of a 2-epoch run "
         "and less for longer ones. PyTorch runs with one intra-op thread (--torch-threads): its "
         "default two threads ran 10-20× slower on the loaded 2-core machine. On XOR (one-step "
         "epochs) fit ran at 0.91× a plain optax scan over all epochs (0.55-0.65× in an earlier, "
