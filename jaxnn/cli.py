@@ -357,13 +357,7 @@ def _run_vanishing(args: argparse.Namespace) -> int:
             "seeds": report.seeds,
             "seed": args.seed,
         },
-        "ratios": {
-            a: dict(zip(map(str, report.depths), map(float, report.ratios[i]), strict=True))
-            for i, a in enumerate(report.activations)
-        },
-        "layer_norms": {
-            a: {str(d): report.norms[(a, d)] for d in report.depths} for a in report.activations
-        },
+        **report.measurements(),
         "reading": report.reading(depth),
     }
     if comparison is not None:
@@ -584,29 +578,7 @@ def _run_optimizers(args: argparse.Namespace) -> int:
         epochs=args.epochs,
         quick=args.quick,
     )
-    headers = [
-        "optimizer",
-        "hyperparameters",
-        "train loss",
-        "test loss",
-        "test accuracy",
-        "train s",
-        "compile s",
-        "stopped",
-    ]
-    rows = [
-        [
-            r.name,
-            " ".join(f"{k}={v}" for k, v in r.hyperparameters.items()),
-            float(r.train_loss[-1]) if len(r.train_loss) else float("nan"),
-            r.final_test_loss,
-            r.final_test_accuracy,
-            r.train_time,
-            r.compile_time,
-            r.stopped,
-        ]
-        for r in result.runs
-    ]
+    headers, rows = result.table()
     sizes = "-".join(str(s) for s in result.sizes)
     print(
         f"Table 9-1 optimizers: MLP {sizes} on {result.dataset} ({result.n_train} train, "

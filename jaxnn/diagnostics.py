@@ -335,6 +335,19 @@ class VanishingReport(NamedTuple):
         rows = [[a] + [float(v) for v in self.norms[(a, depth)]] for a in self.activations]
         return headers, rows
 
+    def measurements(self) -> dict[str, Any]:
+        """The measured numbers for a JSON file: ``{"ratios": {activation: {depth: ratio}},
+        "layer_norms": {activation: {depth: per-layer norms}}}`` (depths as strings)."""
+        return {
+            "ratios": {
+                a: dict(zip(map(str, self.depths), map(float, self.ratios[i]), strict=True))
+                for i, a in enumerate(self.activations)
+            },
+            "layer_norms": {
+                a: {str(d): self.norms[(a, d)] for d in self.depths} for a in self.activations
+            },
+        }
+
     def table(self) -> str:
         """Ratio first hidden / last hidden layer gradient norm, per activation and depth."""
         return format_table(*self.ratio_rows(), digits=3)

@@ -190,6 +190,16 @@ def test_tables_and_reading(report, sigmoid_depths):
     assert "By depth: 2: " in sigmoid_depths.reading()
 
 
+def test_measurements_hold_the_ratios_and_layer_norms(sigmoid_depths):
+    m = sigmoid_depths.measurements()
+    assert set(m) == {"ratios", "layer_norms"}
+    for d in sigmoid_depths.depths:
+        assert m["ratios"]["sigmoid"][str(d)] == sigmoid_depths.ratio("sigmoid", d)
+        norms = np.asarray(m["layer_norms"]["sigmoid"][str(d)])
+        np.testing.assert_array_equal(norms, sigmoid_depths.norms[("sigmoid", d)])
+        assert norms.shape == (d + 1,)
+
+
 def test_same_key_same_numbers_different_key_different(sigmoid_depths):
     kwargs = {"activations": ("sigmoid",), "depths": (5,), "seeds": 5}
     a = diagnostics.vanishing_gradients(**kwargs, key=jax.random.key(0))

@@ -98,6 +98,22 @@ def test_compare_optimizers_same_init_and_documented_fields(comparison):
     assert r.runs[0].hyperparameters == {"learning_rate": 0.001}
 
 
+def test_comparison_table_has_one_row_per_run(comparison):
+    headers, rows = comparison.table()
+    assert headers[:5] == [
+        "optimizer",
+        "hyperparameters",
+        "train loss",
+        "test loss",
+        "test accuracy",
+    ]
+    (run,) = comparison.runs
+    (row,) = rows
+    assert row[0] == "adam" and row[2] == float(run.train_loss[-1])
+    assert row[3:5] == [run.final_test_loss, run.final_test_accuracy]
+    assert row[-1] == run.stopped and len(row) == len(headers)
+
+
 def test_compare_optimizers_falls_back_to_blobs(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn", None)
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)

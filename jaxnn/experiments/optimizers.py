@@ -497,6 +497,33 @@ class OptimizerComparison(NamedTuple):
     n_train: int
     n_test: int
 
+    def table(self) -> tuple[list[str], list[list[Any]]]:
+        """The runs as ``(headers, rows)``: one row per optimizer, final losses, times in s."""
+        headers = [
+            "optimizer",
+            "hyperparameters",
+            "train loss",
+            "test loss",
+            "test accuracy",
+            "train s",
+            "compile s",
+            "stopped",
+        ]
+        rows = [
+            [
+                r.name,
+                " ".join(f"{k}={v}" for k, v in r.hyperparameters.items()),
+                float(r.train_loss[-1]) if len(r.train_loss) else float("nan"),
+                r.final_test_loss,
+                r.final_test_accuracy,
+                r.train_time,
+                r.compile_time,
+                r.stopped,
+            ]
+            for r in self.runs
+        ]
+        return headers, rows
+
 
 def _classification_data(dataset: str, key: jax.Array) -> tuple[str, jax.Array, jax.Array]:
     check_choice("dataset", dataset, ("auto", "digits", "blobs"))

@@ -150,13 +150,7 @@ def stage_vanishing(ctx: Context) -> Section:
             "seeds": report.seeds,
             "depths": report.depths,
         },
-        "ratios": {
-            a: dict(zip(map(str, report.depths), map(float, report.ratios[i]), strict=True))
-            for i, a in enumerate(report.activations)
-        },
-        "layer_norms": {
-            a: {str(d): report.norms[(a, d)] for d in report.depths} for a in report.activations
-        },
+        **report.measurements(),
         "training": {
             "dataset": comparison.dataset,
             "depth": comparison.depth,

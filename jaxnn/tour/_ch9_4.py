@@ -144,29 +144,7 @@ def stage_optimizers(ctx: Context) -> Section:
         epochs=s.optimizer_epochs,
         quick=s.optimizer_quick,
     )
-    headers = [
-        "optimizer",
-        "hyperparameters",
-        "train loss",
-        "test loss",
-        "test accuracy",
-        "train s",
-        "compile s",
-        "stopped",
-    ]
-    rows = [
-        [
-            r.name,
-            " ".join(f"{k}={v}" for k, v in r.hyperparameters.items()),
-            float(r.train_loss[-1]) if len(r.train_loss) else float("nan"),
-            r.final_test_loss,
-            r.final_test_accuracy,
-            r.train_time,
-            r.compile_time,
-            r.stopped,
-        ]
-        for r in result.runs
-    ]
+    headers, rows = result.table()
     sizes = "-".join(str(n) for n in result.sizes)
     table = save_table(
         ctx,
