@@ -30,7 +30,6 @@ import os
 import sys
 import time
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -191,10 +190,6 @@ def _memory_budget() -> int:
         return 4 << 30
 
 
-_CACHE: OrderedDict = OrderedDict()
-_CACHE_SIZE = 16
-
-
 def _init_runs(init_params: Callable) -> Callable:
     """``inits(keys (K,)) -> (params (K, ...), data_keys (K,))``, vmapped."""
 
@@ -230,26 +225,6 @@ def _make_runs(loss_fn, make_optimizer, n, batch_size, shuffle, epochs) -> Calla
         return params, opt_state, step_loss, epoch_loss, ~alive
 
     return jax.vmap(one_run, in_axes=(0, 0, 0, None, None))
-
-
-def _compiled(config: tuple, build: Callable, args: tuple) -> tuple[Callable, float]:
-    """``jax.jit(build())`` compiled for ``args``, cached on ``config`` and the shapes."""
-    try:
-        cache_key = (config, train._signature(*args))
-        hash(cache_key)
-    except TypeError:  # an unhashable function: compile without caching
-        cache_key = None
-    if cache_key is not None and cache_key in _CACHE:
-        _CACHE.move_to_end(cache_key)
-        return _CACHE[cache_key], 0.0
-    t0 = time.perf_counter()
-    compiled = jax.jit(build()).lower(*args).compile()
-    seconds = time.perf_counter() - t0
-    if cache_key is not None:
-        _CACHE[cache_key] = compiled
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return compiled, seconds
 
 
 def sweep(
@@ -413,13 +388,15 @@ def sweep(
 
     # The initial params of each key: one small program shared by every sweep with the same
     # init_params and number of keys (e.g. the optimizers of one study).
-    inits, init_time = _compiled(("init", init_params), lambda: _init_runs(init_params), (keys,))
+    inits, init_time = train._compiled(
+        ("sweep-init", init_params), lambda: _init_runs(init_params), (keys,)
+    )
     t0 = time.perf_counter()
     key_params, data_keys = inits(keys)
     init_run_time = time.perf_counter() - t0
     key_index = jnp.asarray(key_index)
 
-    config = (loss_fn, make_optimizer, n, batch_size, shuffle, epochs)
+    config = ("sweep", loss_fn, make_optimizer, n, batch_size, shuffle, epochs)
 
     def chunk_args(part: slice) -> tuple:
         idx = key_index[part]
@@ -427,7 +404,7 @@ def sweep(
         return all_rates[part], data_keys[idx], params, x, y
 
     build = functools.partial(_make_runs, loss_fn, make_optimizer, n, batch_size, shuffle, epochs)
-    compiled, compile_time = _compiled(config, build, chunk_args(slice(0, runs_per_chunk)))
+    compiled, compile_time = train._compiled(config, build, chunk_args(slice(0, runs_per_chunk)))
     compile_time += init_time
 
     show = sys.stderr.isatty() if progress is None else progress

@@ -520,8 +520,9 @@ def _replicated_outputs(chunk_fn: Callable, mesh: Mesh) -> Callable:
     return run
 
 
+# fit's and sweep's compiled programs, least recently used first (see _compiled).
 _CACHE: OrderedDict = OrderedDict()
-_CACHE_SIZE = 16
+_CACHE_SIZE = 32
 
 
 def _signature(*trees: Any) -> tuple:
@@ -534,10 +535,17 @@ def _signature(*trees: Any) -> tuple:
     )
 
 
-def _compiled_chunk(config: tuple, build: Callable, args: tuple) -> tuple[Callable, float]:
-    """The compiled chunk for ``config`` and these argument shapes, cached like ``jax.jit``."""
+def _compiled(
+    config: tuple, build: Callable, args: tuple, donate_argnums: tuple[int, ...] = ()
+) -> tuple[Callable, float]:
+    """``jax.jit(build(), donate_argnums=...)`` compiled for ``args``, and its compile seconds.
+
+    Cached like ``jax.jit`` (least recently used out beyond ``_CACHE_SIZE``) on ``config`` (what
+    ``build`` closes over), the argument shapes and the guard's select mode; 0.0 seconds when
+    cached. An unhashable ``config`` (e.g. an optimizer holding a list) compiles every call.
+    """
     try:
-        cache_key = (config, _signature(*args))
+        cache_key = (config, donate_argnums, _select_uses_cond(), _signature(*args))
         hash(cache_key)
     except TypeError:  # an unhashable optimizer or loss: compile without caching
         cache_key = None
@@ -545,7 +553,7 @@ def _compiled_chunk(config: tuple, build: Callable, args: tuple) -> tuple[Callab
         _CACHE.move_to_end(cache_key)
         return _CACHE[cache_key], 0.0
     t0 = time.perf_counter()
-    compiled = jax.jit(build(), donate_argnums=(0, 1)).lower(*args).compile()
+    compiled = jax.jit(build(), donate_argnums=donate_argnums).lower(*args).compile()
     compile_time = time.perf_counter() - t0
     if cache_key is not None:
         _CACHE[cache_key] = compiled
@@ -907,10 +915,10 @@ def fit(
         return chunk_fn if mesh is None else _replicated_outputs(chunk_fn, mesh)
 
     config = (loss_fn, accuracy_fn, optimizer, n, batch_size, shuffle, chunk, has_eval, has_target)
-    config += (mesh, _select_uses_cond())
+    config += (mesh,)
     if skip:
         config = (*config, "skip")
-    compiled, compile_time = _compiled_chunk(config, build, args)
+    compiled, compile_time = _compiled(config, build, args, donate_argnums=(0, 1))
 
     show = sys.stderr.isatty() if progress is None else progress
     bar = None
