@@ -40,7 +40,7 @@ def main(seeds: int = 16, epochs: int = 100) -> dict[str, np.ndarray]:
     x, y = data.two_moons(jax.random.key(0), n=256, noise=0.15)
     keys = jax.random.split(jax.random.key(1), seeds)
     print(f"2-16-1 tanh MLP on two moons (256 points), batch 32, {epochs} epochs, {seeds} seeds")
-    print("median final loss over seeds (inf: every seed diverged)")
+    print("median final loss over seeds (inf: at least half the seeds diverged)")
     print(f"{'lr':<10}" + "".join(f"{lr:>9.3g}" for lr in RATES) + "   best lr")
     medians, results = {}, {}
     for name, make in OPTIMIZERS.items():
