@@ -15,8 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxnn import checkpoint, data, optim, train
-from jaxnn import engine
+from jaxnn import checkpoint, data, engine, optim, train
 from jaxnn.engine import epoch as engine_epoch
 from tests.helpers import assert_trees_allclose
 
