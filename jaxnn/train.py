@@ -205,7 +205,7 @@ def _check_batch_size(batch_size: Any, n: int) -> int | None:
 
 def _check_eval_data(eval_data: Any, x: jax.Array, y: jax.Array) -> tuple:
     if eval_data is None:
-        return x[:1], y[:1]  # placeholders, never used
+        return x, y  # placeholders, never read by the compiled program
     if not isinstance(eval_data, tuple | list) or len(eval_data) != 2:
         raise TypeError(
             "`eval_data` must be a pair (x_eval, y_eval) such as a jaxnn.data.Dataset, got "

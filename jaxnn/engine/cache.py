@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import time
 import types
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -100,19 +101,7 @@ def _fingerprint_composite(obj: Any, active: set, depth: int) -> Any:
         return _fingerprint(o, active, depth)
 
     if isinstance(obj, types.FunctionType):
-        cells = tuple(
-            fp(c.cell_contents) if _filled(c) else ("empty",) for c in obj.__closure__ or ()
-        )
-        kwdefaults = fp(dict(sorted((obj.__kwdefaults__ or {}).items())))
-        globals_ = _Identity(obj.__globals__)
-        return (
-            "function",
-            _Identity(obj.__code__),
-            globals_,
-            fp(obj.__defaults__),
-            kwdefaults,
-            cells,
-        )
+        return _function_fingerprint(obj, fp)
     if isinstance(obj, types.MethodType):
         return ("method", fp(obj.__func__), fp(obj.__self__))
     if isinstance(obj, functools.partial):
@@ -122,6 +111,27 @@ def _fingerprint_composite(obj: Any, active: set, depth: int) -> Any:
     if type(obj) is dict:
         return (dict, tuple((fp(k), fp(v)) for k, v in obj.items()))
     return _Identity(obj)
+
+
+def _function_fingerprint(fn: types.FunctionType, fp: Callable) -> Any:
+    """A function's fingerprint, remembered while its closure holds the same objects (like
+    ``jax.jit``, which keys on the function alone, a mutation inside a captured object is not
+    seen: pass changing values as arguments)."""
+    contents = tuple(c.cell_contents if _filled(c) else _EMPTY for c in fn.__closure__ or ())
+    ids = (tuple(map(id, contents)), id(fn.__defaults__), id(fn.__kwdefaults__))
+    memo = _FUNCTIONS.get(fn)
+    if memo is not None and memo[0] == ids:
+        return memo[1]
+    cells = tuple(("empty",) if c is _EMPTY else fp(c) for c in contents)
+    kwdefaults = fp(dict(sorted((fn.__kwdefaults__ or {}).items())))
+    code, globals_ = _Identity(fn.__code__), _Identity(fn.__globals__)
+    result = ("function", code, globals_, fp(fn.__defaults__), kwdefaults, cells)
+    _FUNCTIONS[fn] = (ids, result)
+    return result
+
+
+_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_EMPTY = object()  # an unfilled closure cell
 
 
 def _filled(cell: Any) -> bool:
@@ -134,13 +144,17 @@ def _filled(cell: Any) -> bool:
 
 def signature(*trees: Any) -> tuple:
     """The tree structures, shapes and dtypes of ``trees`` (what a compiled program is for)."""
-    return tuple(
-        (
-            jax.tree.structure(t),
-            tuple((jnp.shape(a), jnp.result_type(a)) for a in jax.tree.leaves(t)),
-        )
-        for t in trees
-    )
+    out = []
+    for tree in trees:
+        leaves, structure = jax.tree.flatten(tree)
+        out.append((structure, tuple(_leaf_signature(a) for a in leaves)))
+    return tuple(out)
+
+
+def _leaf_signature(a: Any) -> tuple:
+    if isinstance(a, jax.Array | np.ndarray | jax.ShapeDtypeStruct):
+        return (a.shape, a.dtype, getattr(a, "weak_type", False))
+    return (jnp.shape(a), jnp.result_type(a), type(a))
 
 
 def compiled(

@@ -7,6 +7,8 @@ answer for the same functions and shapes, so a repeated ``fit`` call pays for th
 
 from __future__ import annotations
 
+import contextlib
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -50,15 +52,33 @@ def as_data(name: str, value: Any) -> jax.Array:
     if isinstance(value, np.ndarray) and jnp.issubdtype(dtype, jnp.inexact):
         bad = int(np.sum(~np.isfinite(value)))  # NumPy: no device round trip
         value = jnp.asarray(value)
+    elif isinstance(value, jax.Array) and _known_finite(value):
+        bad = 0  # this very (immutable) array was checked before
     else:
         value = jnp.asarray(value)
         bad = int(_count_nonfinite(value)) if jnp.issubdtype(dtype, jnp.inexact) else 0
+        if not bad:
+            _remember_finite(value)
     if bad:
         raise ValueError(
             f"`{name}` must be finite, but {bad} of its {value.size} values are NaN or inf. "
             "Clean or impute the data before training."
         )
     return value
+
+
+_FINITE: dict[int, weakref.ref] = {}  # id -> a weak reference to a JAX array found finite
+
+
+def _known_finite(a: jax.Array) -> bool:
+    ref = _FINITE.get(id(a))
+    return ref is not None and ref() is a
+
+
+def _remember_finite(a: jax.Array) -> None:
+    key = id(a)
+    with contextlib.suppress(TypeError):  # not weakly referenceable: checked again next time
+        _FINITE[key] = weakref.ref(a, lambda _: _FINITE.pop(key, None))
 
 
 def check_pair(x_name: str, x: jax.Array, y_name: str, y: jax.Array) -> None:

@@ -21,7 +21,7 @@ from jax import lax
 
 from jaxnn.engine.step import all_finite, epoch_key
 
-__all__ = ["CHUNK_STEPS", "ChunkOut", "chunk_capacity", "make_chunk"]
+__all__ = ["CHUNK_EPOCHS", "CHUNK_STEPS", "ChunkOut", "chunk_capacity", "make_chunk"]
 
 CHUNK_STEPS = 65536
 """The most updates one compiled call records (the size of its step-loss buffer)."""
@@ -52,10 +52,17 @@ class ChunkOut(NamedTuple):
     skipped: jax.Array | None = None
 
 
+CHUNK_EPOCHS = 4096
+"""The most epochs one compiled call runs (its per-epoch buffers' length)."""
+
+
 def chunk_capacity(steps: int) -> int:
-    """Epochs one compiled chunk can hold: ``max(1, CHUNK_STEPS // steps)`` (not tied to
-    ``epochs``, so a changed ``epochs`` never recompiles)."""
-    return max(1, CHUNK_STEPS // steps)
+    """Epochs one compiled chunk can hold: ``min(CHUNK_EPOCHS, max(1, CHUNK_STEPS // steps))``.
+
+    Not tied to ``epochs``, so a changed ``epochs`` never recompiles; small, so a short run
+    does not pay for filling and reading long buffers.
+    """
+    return min(CHUNK_EPOCHS, max(1, CHUNK_STEPS // steps))
 
 
 def make_chunk(
