@@ -409,15 +409,11 @@ def sweep(
             stacklevel=2,
         )
     config = (loss_fn, make_optimizer, n, batch_size, shuffle, epochs)
-    outs, compile_time, run_time = _run_chunks(
+    results, compile_time, run_time = _run_chunks(
         config, init_params, rates, keys, x, y, plan, mesh, progress, total
     )
-
-    def grid(*leaves):
-        whole = leaves[0] if len(leaves) == 1 else np.concatenate(leaves)
-        return whole[:total].reshape(n_lr, n_keys, *whole.shape[1:])
-
-    params, opt_state, step_loss, epoch_loss, diverged = jax.tree.map(grid, *outs)
+    grid = jax.tree.map(lambda a: a.reshape(n_lr, n_keys, *a.shape[1:]), results)
+    params, opt_state, step_loss, epoch_loss, diverged = grid
     return SweepResult(
         params=params,
         opt_state=opt_state,
@@ -504,16 +500,32 @@ def _run_chunks(config, init_params, rates, keys, x, y, plan: _Plan, mesh, progr
         from tqdm.auto import tqdm
 
         bar = tqdm(total=total, unit="run", desc="sweep", leave=False)
-    outs, t0 = [], time.perf_counter()
+    results, t0 = None, time.perf_counter()
     try:
         for c in range(plan.chunks):
             chunk_rates, chunk_keys = chunk_args(c)
             params, data_keys = inits(chunk_keys)
-            outs.append(jax.device_get(runs(chunk_rates, data_keys, params, x, y)))
+            out = runs(chunk_rates, data_keys, params, x, y)
             del params, data_keys
+            results = _store(results, out, c * size, total)
+            del out
             if bar is not None:
                 bar.update(min(size, total - c * size))
     finally:
         if bar is not None:
             bar.close()
-    return outs, compile_time, time.perf_counter() - t0
+    return results, compile_time, time.perf_counter() - t0
+
+
+def _store(results: Any, out: Any, start: int, total: int) -> Any:
+    """Copies one chunk's outputs into the host arrays of all ``total`` runs (made on the first
+    chunk): no list of chunks and no concatenation, so the host holds the result once."""
+    if results is None:
+        results = jax.tree.map(lambda a: np.empty((total, *a.shape[1:]), a.dtype), out)
+
+    def put(whole, part):
+        rows = min(part.shape[0], total - start)
+        whole[start : start + rows] = np.asarray(part[:rows])
+
+    jax.tree.map(put, results, out)
+    return results
