@@ -184,7 +184,6 @@ def literal_formula_blocks(lines: list[str]) -> list[str]:
             and not _LIST_ITEM.match(last_top)
             and not last_top.rstrip().endswith("::")
             and not last_top.startswith((".. ", ">>>", "..."))
-            and not line.lstrip().startswith(("===", "+--"))  # an RST table renders as one
         )
         if starts_block:
             j = len(out) - 1
