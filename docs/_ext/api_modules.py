@@ -13,6 +13,7 @@ API_MODULES: tuple[str, ...] = (
     "jaxnn.backprop",
     "jaxnn.diagnostics",
     "jaxnn.optim",
+    "jaxnn.optim.base",
     "jaxnn.optim.schedules",
     "jaxnn.optim.keras",
     "jaxnn.data",
@@ -31,3 +32,8 @@ API_MODULES: tuple[str, ...] = (
     "jaxnn.report",
     "jaxnn.tour",
 )
+
+DEFERRED_HOMES: tuple[str, ...] = ("jaxnn.optim.base",)
+"""Modules that document only the names no other listed module exports: ``jaxnn.optim.base``
+defines ``Optimizer`` and ``apply_updates``, documented on the ``jaxnn.optim`` page, and the
+helpers for writing an optimizer (``tree_zeros_like``, ``scale_by_learning_rate``...)."""

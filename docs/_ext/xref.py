@@ -22,10 +22,11 @@ import importlib
 import inspect
 import re
 import types
+import typing
 from pathlib import Path
 from typing import Any
 
-from _ext.api_modules import API_MODULES
+from _ext.api_modules import API_MODULES, DEFERRED_HOMES
 
 API_DIR = Path(__file__).resolve().parent.parent / "api"
 
@@ -71,6 +72,10 @@ def write_pages(app: Any = None) -> None:
 
 
 def _is_constant(obj: Any) -> bool:
+    """A value or a type alias (``Schedule = Callable[[Array], Array]``), not a function, class
+    or module: autodoc documents it as data, and it is matched by name as well as identity."""
+    if typing.get_origin(obj) is not None:
+        return True
     return not isinstance(obj, (type, types.FunctionType, types.ModuleType)) and not callable(obj)
 
 
@@ -79,11 +84,12 @@ def homes(modules: tuple[str, ...] = API_MODULES) -> dict[tuple[str, str], str]:
     """(module, name) of every ``__all__`` entry -> the dotted name it is documented under.
 
     The home of an object is the most specific module of ``modules`` that exports it (by
-    identity; constants by name and identity, since small ints are shared); a module object is
+    identity; constants by name and identity, since small ints are shared), a module of
+    :data:`~_ext.api_modules.DEFERRED_HOMES` only when no other one does; a module object is
     at home on its own page when it has one.
     """
     exported = {m: list(getattr(importlib.import_module(m), "__all__", ())) for m in modules}
-    by_specificity = sorted(modules, key=lambda m: (-m.count("."), m))
+    by_specificity = sorted(modules, key=lambda m: (m in DEFERRED_HOMES, -m.count("."), m))
     out: dict[tuple[str, str], str] = {}
     for mod, names in exported.items():
         for name in names:
@@ -256,7 +262,9 @@ def _lookup(target: str) -> Any:
 def resolve_private_name(app: Any, env: Any, node: Any, contnode: Any) -> Any:
     if node.get("refdomain") != "py":
         return None
-    target = node.get("reftarget", "")
+    target = node.get("reftarget", "").lstrip("~.")
+    if not target.startswith("jaxnn.") and node.get("py:module"):
+        target = f"{node['py:module']}.{target}"  # a short name in a docstring: its module's
     if not target.startswith("jaxnn."):
         return None
     domain = env.get_domain("py")
