@@ -54,13 +54,13 @@ autodoc_default_options = {
 autodoc_typehints = "signature"
 autodoc_typehints_format = "short"
 autodoc_preserve_defaults = True
-autodoc_class_signature = "separated"
+autodoc_class_signature = "mixed"
 autoclass_content = "class"
 
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_rtype = False
-napoleon_attr_annotations = True
+napoleon_attr_annotations = False  # the Attributes sections give shapes; jax.Array adds nothing
 
 html_theme = "furo"
 html_title = f"jaxnn {release}"

@@ -130,7 +130,8 @@ def test_the_index_check_finds_a_missing_name():
 def test_formula_blocks_become_literal_blocks():
     lines = ["Summary.", "", "    mse(p, t) = mean((p - t)^2)", "    |z| large", "", "More."]
     assert literal_formula_blocks(lines) == [
-        "Summary.", "", "::", "", "    mse(p, t) = mean((p - t)^2)", "    |z| large", "", "More.",
+        "Summary.", "", ".. code-block:: text", "", "    mse(p, t) = mean((p - t)^2)", "    |z| large",
+        "", "More.",
     ]  # fmt: skip
     # Google sections, lists and existing literal blocks are left alone
     for kept in (

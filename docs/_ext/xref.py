@@ -161,11 +161,11 @@ _LIST_ITEM = re.compile(r"^([-*+]|\d+[.)])\s")
 
 
 def literal_formula_blocks(lines: list[str]) -> list[str]:
-    """Marks indented plain-text blocks outside Google sections as literal blocks.
+    """Marks indented plain-text blocks outside Google sections as literal (text) blocks.
 
     Examples:
         >>> literal_formula_blocks(["Rule:", "", "    w = w - lr g", "Done."])
-        ['Rule::', '', '    w = w - lr g', '', 'Done.']
+        ['Rule:', '', '.. code-block:: text', '', '    w = w - lr g', '', 'Done.']
     """
     out: list[str] = []
     in_section = in_literal = False
@@ -195,13 +195,8 @@ def literal_formula_blocks(lines: list[str]) -> list[str]:
             j = len(out) - 1
             while j >= 0 and not out[j].strip():
                 j -= 1
-            if out[j].rstrip().endswith(":"):
-                out[j] = out[j].rstrip() + ":"
-                del out[j + 1 :]
-                out.append("")
-            else:
-                del out[j + 1 :]
-                out += ["", "::", ""]
+            del out[j + 1 :]
+            out += ["", ".. code-block:: text", ""]
             in_literal = True
         out.append(line)
     return out
