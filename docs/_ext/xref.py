@@ -138,16 +138,23 @@ def skip_member(app: Any, what: str, name: str, obj: Any, skip: bool, options: A
 
 
 def reexport_note(module: str) -> list[str]:
-    """RST lines that link the names ``module`` re-exports from another page."""
-    links = []
+    """RST lines that link the submodules ``module`` exports and the names it re-exports from
+    another page."""
+    submodules, links = [], []
     for (mod, name), home in homes().items():
-        if mod == module and home != f"{mod}.{name}":
-            obj = getattr(importlib.import_module(mod), name)
-            role = "mod" if isinstance(obj, types.ModuleType) else "obj"
-            links.append(f":{role}:`{name} <{home}>`")
-    if not links:
-        return []
-    return ["", "**Also exported here**, documented on their own pages: " + ", ".join(links) + "."]
+        if mod != module:
+            continue
+        if isinstance(getattr(importlib.import_module(mod), name), types.ModuleType):
+            submodules.append(f":mod:`{name} <{home}>`")
+        elif home != f"{mod}.{name}":
+            links.append(f":obj:`{name} <{home}>`")
+    out = []
+    if submodules:
+        out += ["", "**Submodules** exported here: " + ", ".join(submodules) + "."]
+    if links:
+        out += ["", "**Also exported here**, documented on their own pages: " + ", ".join(links)]
+        out[-1] += "."
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
