@@ -1,6 +1,6 @@
-"""The seed's chapters as functions that return results (no plotting, no printing).
+"""The book's chapters as functions that return results (no plotting, no printing).
 
-Each chapter lives in its own module and is re-exported here; results are ``NamedTuple``s of
+Each chapter lives in its own module and is re-exported here; results are named tuples of
 arrays and plain numbers, ready for :mod:`jaxnn.plot` and the CLI:
 
 - ch. 8 (backpropagation on XOR): :mod:`jaxnn.experiments.xor`
