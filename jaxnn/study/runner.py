@@ -1,0 +1,239 @@
+"""Many training runs of one (problem, optimizer) in one vmapped, compiled program.
+
+Run ``r`` has its own hyperparameters ``hparams[name][r]`` (traced scalars) and key ``keys[r]``:
+
+    init_key, data_key = split(keys[r])
+    params    = problem.init(init_key)
+    optimizer = space.factory(**{name: hparams[name][r]})      (built inside the vmap)
+    for e in 0 .. epochs-1:
+        params = epoch e of jaxnn.train.make_epoch(problem.loss, optimizer, n, batch_size,
+                                                   on_nonfinite="stop") on epoch_key(data_key, e)
+    valid[r], test[r] = problem.metric(params, valid split), problem.metric(params, test split)
+
+which is the run ``jaxnn.train.fit(problem.loss, params, optimizer, x, y, key=data_key,
+batch_size=..., epochs=...)`` makes alone. A run whose loss or new parameters become non-finite
+stops there (it keeps its last finite parameters, its later epoch losses are NaN) and is marked
+``diverged``; it is still scored on those parameters.
+
+Memory guard: the runs per compiled call are ``max_memory // bytes per run`` (an estimate from
+the jaxprs of the gradient and of the metric, :func:`jaxnn.sweep.estimate_run_bytes`); more
+runs go in equal chunks through the same program (the last padded). With ``mesh`` the runs
+axis is split over all the mesh's devices (``NamedSharding(mesh, P(mesh.axis_names))``), the
+data replicated; chunks are then a multiple of the device count.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from jaxnn import sweep as sweep_lib
+from jaxnn import train
+from jaxnn.study.problems import Problem
+from jaxnn.study.space import Space
+
+__all__ = ["Runs", "default_memory_budget", "make_runs", "run_bytes", "train_runs"]
+
+
+class Runs(NamedTuple):
+    """What :func:`train_runs` returns, one entry per run (leading axis ``R``).
+
+    Attributes:
+        epoch_loss: ``(R, epochs)`` each epoch's training loss (NaN from a divergence on).
+        diverged: ``(R,)`` bool.
+        valid: ``(R,)`` the metric on the validation split.
+        test: ``(R,)`` the metric on the test split.
+        params: the final parameters (leading axis ``R``), or None unless asked for.
+        chunks: compiled calls made; runs_per_chunk: runs per call.
+        compile_time: seconds compiling (0.0 on a cache hit); run_time: seconds running.
+    """
+
+    epoch_loss: np.ndarray
+    diverged: np.ndarray
+    valid: np.ndarray
+    test: np.ndarray
+    params: Any
+    chunks: int
+    runs_per_chunk: int
+    compile_time: float
+    run_time: float
+
+
+def make_runs(problem: Problem, factory: Callable, epochs: int) -> Callable:
+    """``runs(hparams {name: (R,)}, keys (R,), x, y, xv, yv, xt, yt)``: R runs, vmapped.
+
+    Returns ``(params, epoch_loss (R, epochs), diverged (R,), valid (R,), test (R,))``.
+    """
+    n = int(problem.train.x.shape[0])
+
+    def one_run(hparams, key, x, y, xv, yv, xt, yt):
+        init_key, data_key = jax.random.split(key)
+        params = problem.init(init_key)
+        optimizer = factory(**hparams)
+        opt_state = optimizer.init(params)
+        epoch_fn = train.make_epoch(problem.loss, optimizer, n, problem.batch_size)
+
+        def body(carry, e):
+            p, s, alive = carry
+            new_p, new_s, stats = epoch_fn(p, s, train.epoch_key(data_key, e), x, y)
+            # a dead run keeps its last finite params; the epoch that dies keeps those before
+            # its first bad update (make_epoch's "stop" policy), as fit does
+            p, s = jax.tree.map(lambda a, b: jnp.where(alive, a, b), (new_p, new_s), (p, s))
+            ok = alive & stats.applied[-1]
+            return (p, s, ok), jnp.where(ok, stats.epoch_loss, jnp.nan)
+
+        init = (params, opt_state, jnp.array(True))
+        (params, _, alive), epoch_loss = jax.lax.scan(body, init, jnp.arange(epochs))
+        valid = problem.metric(params, xv, yv)
+        test = problem.metric(params, xt, yt)
+        return params, epoch_loss, ~alive, valid, test
+
+    return jax.vmap(one_run, in_axes=(0, 0, None, None, None, None, None, None))
+
+
+def _jaxpr_bytes(fn: Callable, *args: Any) -> int:
+    jaxpr = jax.make_jaxpr(fn)(*args)
+    return sum(
+        math.prod(v.aval.shape) * np.dtype(v.aval.dtype).itemsize
+        for eqn in jaxpr.jaxpr.eqns
+        for v in eqn.outvars
+        if hasattr(v.aval, "shape") and hasattr(v.aval, "dtype")
+    )
+
+
+def run_bytes(problem: Problem, space: Space, epochs: int) -> int:
+    """An estimate of the memory one run needs: training (as sweep's), metric, histories."""
+    params = jax.eval_shape(problem.init, jax.random.key(0))
+    opt_state = jax.eval_shape(space.factory(**space.defaults).init, params)
+    n = int(problem.train.x.shape[0])
+    b = n if problem.batch_size is None else problem.batch_size
+    xb, yb = problem.train.x[:b], problem.train.y[:b]
+    train_bytes = sweep_lib.estimate_run_bytes(problem.loss, params, opt_state, xb, yb)
+    eval_bytes = max(
+        _jaxpr_bytes(problem.metric, params, *problem.valid),
+        _jaxpr_bytes(problem.metric, params, *problem.test),
+    )
+    return train_bytes + eval_bytes + xb.nbytes + yb.nbytes + 4 * epochs + 64
+
+
+def default_memory_budget() -> int:
+    """Half of the accelerator's memory limit, or a quarter of the host's RAM on CPU."""
+    try:
+        stats = jax.devices()[0].memory_stats() or {}
+    except Exception:  # backends without memory statistics
+        stats = {}
+    if stats.get("bytes_limit"):
+        return int(stats["bytes_limit"]) // 2
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
+    except (ValueError, OSError, AttributeError):
+        return 4 << 30
+
+
+def chunk_size(total: int, per_run: int, budget: int, multiple: int = 1) -> int:
+    """Runs per call: as many as ``budget`` holds (at least 1), equal chunks, a multiple."""
+    fits = max(1, budget // max(per_run, 1))
+    size = min(total, fits)
+    chunks = -(-total // size)
+    size = -(-total // chunks)  # equal chunks: the least padding
+    return -(-size // multiple) * multiple
+
+
+_CACHE: dict[tuple, Any] = {}
+
+
+def _compiled(problem: Problem, space: Space, epochs: int, args: tuple, mesh: Mesh | None):
+    """The compiled program for these shapes, from the cache or compiled now (and its time)."""
+    names = tuple(sorted(args[0]))
+    shapes = tuple((a.shape, str(a.dtype)) for a in jax.tree.leaves(args))
+    key = (problem.loss, problem.init, problem.metric, problem.batch_size, space.factory,
+           names, epochs, shapes, mesh, jax.config.jax_enable_x64)  # fmt: skip
+    if key in _CACHE:
+        return _CACHE[key], 0.0
+    fn = make_runs(problem, space.factory, epochs)
+    if mesh is None:
+        jitted = jax.jit(fn)
+    else:
+        runs = NamedSharding(mesh, PartitionSpec(tuple(mesh.axis_names)))
+        shared = NamedSharding(mesh, PartitionSpec())
+        jitted = jax.jit(fn, in_shardings=(runs, runs, *[shared] * 6), out_shardings=runs)
+    t0 = time.perf_counter()
+    compiled = jitted.lower(*args).compile()
+    _CACHE[key] = compiled
+    return compiled, time.perf_counter() - t0
+
+
+def train_runs(
+    problem: Problem,
+    space: Space,
+    hparams: dict[str, np.ndarray],
+    keys: jax.Array,
+    *,
+    epochs: int,
+    max_memory: int | None = None,
+    mesh: Mesh | None = None,
+    keep_params: bool = False,
+    runs_per_chunk: int | None = None,
+) -> Runs:
+    """Trains ``len(keys)`` runs of ``problem`` with ``space``'s optimizer (module docstring).
+
+    Args:
+        problem: the task.
+        space: the optimizer's :class:`~jaxnn.study.space.Space` (its ``factory`` is used).
+        hparams: ``{name: (R,) float}`` one value per run for each factory argument.
+        keys: ``(R,)`` PRNG keys, one per run.
+        epochs: epochs per run.
+        max_memory: bytes the runs of one call may use (default: :func:`default_memory_budget`).
+        mesh: a ``jax.sharding.Mesh`` to split the runs over, or None.
+        keep_params: also return the final parameters (default False).
+        runs_per_chunk: the runs per compiled call (default None: as many as fit in memory,
+            in equal chunks). Calls with the same value share one compiled program.
+
+    Returns:
+        :class:`Runs`.
+    """
+    total = int(keys.shape[0])
+    per_run = run_bytes(problem, space, epochs)
+    budget = default_memory_budget() if max_memory is None else max_memory
+    multiple = 1 if mesh is None else mesh.size
+    size = chunk_size(
+        total if runs_per_chunk is None else runs_per_chunk, per_run, budget, multiple
+    )
+    chunks = -(-total // size)
+    pad = chunks * size - total
+    dtype = jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
+    index = np.concatenate([np.arange(total), np.zeros(pad, int)])
+    hp = {k: jnp.asarray(np.asarray(v)[index], dtype) for k, v in hparams.items()}
+    keys = keys[jnp.asarray(index)]
+    shared = (*problem.train, *problem.valid, *problem.test)
+
+    def part(c: int) -> tuple:
+        s = slice(c * size, (c + 1) * size)
+        return ({k: v[s] for k, v in hp.items()}, keys[s], *shared)
+
+    compiled, compile_time = _compiled(problem, space, epochs, part(0), mesh)
+    outs = []
+    t0 = time.perf_counter()
+    for c in range(chunks):
+        out = compiled(*part(c))
+        if not keep_params:
+            out = (None, *out[1:])
+        outs.append(jax.device_get(out))
+    run_time = time.perf_counter() - t0
+
+    def cat(*leaves):
+        return np.concatenate(leaves)[:total]
+
+    params, epoch_loss, diverged, valid, test = (
+        None if i == 0 and not keep_params else jax.tree.map(cat, *[o[i] for o in outs])
+        for i in range(5)
+    )
+    return Runs(epoch_loss, diverged, valid, test, params, chunks, size, compile_time, run_time)
