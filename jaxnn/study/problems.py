@@ -150,7 +150,7 @@ def get_problem(name: str | Problem) -> Problem:
             f"the factory of problem {name!r} must return a jaxnn.study.Problem, got "
             f"{type(problem).__name__}."
         )
-    return problem
+    return problem if problem.name == name else problem._replace(name=name)  # the registry's
 
 
 def _splits(x: jax.Array, y: jax.Array) -> tuple[Split, Split, Split]:
@@ -226,7 +226,7 @@ def _noisy_quadratic() -> Problem:
 
     def loss(theta, xb, yb):
         del yb
-        return 0.5 * jnp.mean(jnp.sum(curvature * (theta - xb) ** 2, axis=-1))
+        return 0.5 * jnp.mean(jnp.sum(curvature[None, :] * (theta[None, :] - xb) ** 2, axis=-1))
 
     return Problem(
         "noisy_quadratic", "20-D quadratic 0.5 (t - x)' H (t - x), x ~ N(0, I) (DeepOBS)",

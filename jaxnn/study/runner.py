@@ -53,6 +53,7 @@ class Runs(NamedTuple):
         test: ``(R,)`` the metric on the test split.
         params: the final parameters (leading axis ``R``), or None unless asked for.
         chunks: compiled calls made; runs_per_chunk: runs per call.
+        devices: the devices one call's runs were spread over (1 without a mesh).
         compile_time: seconds compiling (0.0 on a cache hit); run_time: seconds running.
     """
 
@@ -63,6 +64,7 @@ class Runs(NamedTuple):
     params: Any
     chunks: int
     runs_per_chunk: int
+    devices: int
     compile_time: float
     run_time: float
 
@@ -220,10 +222,11 @@ def train_runs(
         return ({k: v[s] for k, v in hp.items()}, keys[s], *shared)
 
     compiled, compile_time = _compiled(problem, space, epochs, part(0), mesh)
-    outs = []
+    outs, devices = [], 1
     t0 = time.perf_counter()
     for c in range(chunks):
         out = compiled(*part(c))
+        devices = len(out[-1].sharding.device_set)
         if not keep_params:
             out = (None, *out[1:])
         outs.append(jax.device_get(out))
@@ -236,4 +239,6 @@ def train_runs(
         None if i == 0 and not keep_params else jax.tree.map(cat, *[o[i] for o in outs])
         for i in range(5)
     )
-    return Runs(epoch_loss, diverged, valid, test, params, chunks, size, compile_time, run_time)
+    return Runs(
+        epoch_loss, diverged, valid, test, params, chunks, size, devices, compile_time, run_time
+    )
