@@ -331,3 +331,32 @@ def test_sharded_equals_unsharded_on_four_devices():
     report = json.loads(r.stdout)
     assert report["devices"] == 4 and report["shards"] == 4
     np.testing.assert_allclose(report["sharded"], report["single"], rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.slow
+def test_two_processes_with_jax_distributed_equal_one():
+    """jax.distributed on localhost, CPU collectives (gloo, jax's default for CPU in 0.10):
+    a study whose mesh spans 2 processes x 2 devices gives every process the same rows, equal
+    to the study in this process on one device."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        port = s.getsockname()[1]
+    script = str(ROOT / "tests" / "study_distributed_script.py")
+    procs = [
+        subprocess.Popen([sys.executable, script, str(i), str(port)], cwd=ROOT, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ))
+        for i in (0, 1)
+    ]  # fmt: skip
+    outs = [p.communicate(timeout=600) for p in procs]
+    for p, (_, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, err[-4000:]
+    reports = [json.loads(out.strip().splitlines()[-1]) for out, _ in outs]
+    assert [r["process"] for r in reports] == [0, 1]
+    assert all(r["devices"] == 4 and r["local_devices"] == 2 for r in reports)
+    assert all(r["program_devices"] == 4 for r in reports)
+    single = optimizer_study([tiny_problem()], ["adam"], budgets=(1, 3), seeds=3, key=KEY)
+    want = [[r["final_loss"], r["valid"], r["test"]] for r in single.rows]
+    for r in reports:
+        np.testing.assert_allclose(r["rows"], want, rtol=1e-6, atol=1e-7)

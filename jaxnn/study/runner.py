@@ -19,7 +19,10 @@ Memory guard: the runs per compiled call are ``max_memory // bytes per run`` (an
 the jaxprs of the gradient and of the metric, :func:`jaxnn.sweep.estimate_run_bytes`); more
 runs go in equal chunks through the same program (the last padded). With ``mesh`` the runs
 axis is split over all the mesh's devices (``NamedSharding(mesh, P(mesh.axis_names))``), the
-data replicated; chunks are then a multiple of the device count.
+data and the results replicated; chunks are then a multiple of the device count. The inputs
+are placed with ``jax.make_array_from_callback`` from host values that every process holds, so
+the same call runs on a mesh spanning several processes (``jax.distributed``; see
+docs/guides/study.md).
 """
 
 from __future__ import annotations
@@ -69,14 +72,17 @@ class Runs(NamedTuple):
     run_time: float
 
 
-def make_runs(problem: Problem, factory: Callable, epochs: int) -> Callable:
-    """``runs(hparams {name: (R,)}, keys (R,), x, y, xv, yv, xt, yt)``: R runs, vmapped.
+def make_runs(problem: Problem, factory: Callable, epochs: int, impl: Any = None) -> Callable:
+    """``runs(hparams {name: (R,)}, key_data (R, ...), x, y, xv, yv, xt, yt)``: R runs, vmapped.
 
+    ``key_data`` is ``jax.random.key_data(keys)`` of keys of implementation ``impl`` (None:
+    the default), raw so that it can be placed on any mesh, also across processes.
     Returns ``(params, epoch_loss (R, epochs), diverged (R,), valid (R,), test (R,))``.
     """
     n = int(problem.train.x.shape[0])
 
-    def one_run(hparams, key, x, y, xv, yv, xt, yt):
+    def one_run(hparams, key_data, x, y, xv, yv, xt, yt):
+        key = jax.random.wrap_key_data(key_data, impl=impl)
         init_key, data_key = jax.random.split(key)
         params = problem.init(init_key)
         optimizer = factory(**hparams)
@@ -152,21 +158,38 @@ def chunk_size(total: int, per_run: int, budget: int, multiple: int = 1) -> int:
 _CACHE: dict[tuple, Any] = {}
 
 
-def _compiled(problem: Problem, space: Space, epochs: int, args: tuple, mesh: Mesh | None):
+def _shardings(mesh: Mesh) -> tuple[NamedSharding, NamedSharding]:
+    """The runs axis over every device of ``mesh``; shared data and the results replicated."""
+    return NamedSharding(mesh, PartitionSpec(tuple(mesh.axis_names))), NamedSharding(
+        mesh, PartitionSpec()
+    )
+
+
+def _place(tree: Any, sharding: NamedSharding) -> Any:
+    """Global arrays from host values every process holds in full (one process or many)."""
+
+    def one(a):
+        a = np.asarray(a)
+        return jax.make_array_from_callback(a.shape, sharding, lambda index: a[index])
+
+    return jax.tree.map(one, tree)
+
+
+def _compiled(problem, space, epochs, args: tuple, mesh: Mesh | None, impl: Any):
     """The compiled program for these shapes, from the cache or compiled now (and its time)."""
     names = tuple(sorted(args[0]))
     shapes = tuple((a.shape, str(a.dtype)) for a in jax.tree.leaves(args))
     key = (problem.loss, problem.init, problem.metric, problem.batch_size, space.factory,
-           names, epochs, shapes, mesh, jax.config.jax_enable_x64)  # fmt: skip
+           names, epochs, shapes, mesh, str(impl), jax.config.jax_enable_x64)  # fmt: skip
     if key in _CACHE:
         return _CACHE[key], 0.0
-    fn = make_runs(problem, space.factory, epochs)
+    fn = make_runs(problem, space.factory, epochs, impl)
     if mesh is None:
         jitted = jax.jit(fn)
     else:
-        runs = NamedSharding(mesh, PartitionSpec(tuple(mesh.axis_names)))
-        shared = NamedSharding(mesh, PartitionSpec())
-        jitted = jax.jit(fn, in_shardings=(runs, runs, *[shared] * 6), out_shardings=runs)
+        runs, shared = _shardings(mesh)
+        # replicated results: every process can read all of them (jax.distributed)
+        jitted = jax.jit(fn, in_shardings=(runs, runs, *[shared] * 6), out_shardings=shared)
     t0 = time.perf_counter()
     compiled = jitted.lower(*args).compile()
     _CACHE[key] = compiled
@@ -203,6 +226,12 @@ def train_runs(
         :class:`Runs`.
     """
     total = int(keys.shape[0])
+    for k, v in hparams.items():
+        if np.shape(v) != (total,):
+            raise ValueError(
+                f"`hparams[{k!r}]` must have one value per run, shape ({total},) like `keys`, "
+                f"got shape {np.shape(v)}. Repeat it, e.g. np.repeat(value, {total})."
+            )
     per_run = run_bytes(problem, space, epochs)
     budget = default_memory_budget() if max_memory is None else max_memory
     multiple = 1 if mesh is None else mesh.size
@@ -213,15 +242,23 @@ def train_runs(
     pad = chunks * size - total
     dtype = jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
     index = np.concatenate([np.arange(total), np.zeros(pad, int)])
-    hp = {k: jnp.asarray(np.asarray(v)[index], dtype) for k, v in hparams.items()}
-    keys = keys[jnp.asarray(index)]
+    hp = {k: np.asarray(np.asarray(v)[index], dtype) for k, v in hparams.items()}
+    typed = jnp.issubdtype(keys.dtype, jax.dtypes.prng_key)
+    impl = jax.random.key_impl(keys) if typed else None
+    key_data = np.asarray(jax.random.key_data(keys) if typed else keys)[index]
     shared = (*problem.train, *problem.valid, *problem.test)
+    if mesh is not None:
+        runs_sharding, shared_sharding = _shardings(mesh)
+        shared = _place(shared, shared_sharding)
 
     def part(c: int) -> tuple:
         s = slice(c * size, (c + 1) * size)
-        return ({k: v[s] for k, v in hp.items()}, keys[s], *shared)
+        per_run = ({k: v[s] for k, v in hp.items()}, key_data[s])
+        if mesh is not None:
+            per_run = _place(per_run, runs_sharding)
+        return (*per_run, *shared)
 
-    compiled, compile_time = _compiled(problem, space, epochs, part(0), mesh)
+    compiled, compile_time = _compiled(problem, space, epochs, part(0), mesh, impl)
     outs, devices = [], 1
     t0 = time.perf_counter()
     for c in range(chunks):
