@@ -163,6 +163,7 @@ def test_defaults_are_the_factories_defaults(name):
     assert set(h.name for h in s.ranges) <= set(s.defaults)
 
 
+@pytest.mark.slow
 def test_only_tuned_budgets_run_draws():
     r = optimizer_study([TINY], ["sgd"], budgets=(1,), seeds=2, key=KEY)
     assert r.runs == 2 and [row["phase"] for row in r.rows] == ["final", "final"]
@@ -244,13 +245,15 @@ def test_report_section(result):
 
 
 def test_cli_writes_the_files(tmp_path, capsys):
-    argv = ["study", "--problems", "tiny_test", "--optimizers", "sgd", "--budgets", "1,2",
+    argv = ["study", "--problems", "tiny_test", "--optimizers", "sgd", "--budgets", "1",
             "--seeds", "2", "--out", str(tmp_path)]  # fmt: skip
     assert cli.main(argv) == 0
     out = capsys.readouterr().out
     assert "tiny_test" in out and "defaults" in out
     names = {p.name for p in tmp_path.iterdir()}
     assert {"study_runs.csv", "study.json", "study_summary.csv", "study_ranks.png"} <= names
+    runs = (tmp_path / "study_runs.csv").read_text().splitlines()
+    assert len(runs) == 3 and all(",final,1,-1," in line for line in runs[1:])  # no tuning
 
 
 @pytest.mark.parametrize(
@@ -300,6 +303,7 @@ def test_table_9_1_names():
     assert len(ALL_OPTIMIZERS) == 12 and set(TABLE_9_1) < set(ALL_OPTIMIZERS)
 
 
+@pytest.mark.slow
 def test_traced_hyperparameters_of_every_optimizer():
     """Every hyperparameter of every space is traced inside the vmap (one program per
     optimizer): a vmapped update equals the update built from Python floats."""

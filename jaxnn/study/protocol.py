@@ -13,11 +13,14 @@ The seeds' keys depend on the problem only (every optimizer sees the same initia
 and orders): seed ``s`` is ``fold_in(fold_in(fold_in(key, id("seeds")), id(p)), s)``, the tuning
 seed ``fold_in(fold_in(key, id("tune")), id(p))`` (``id`` = :func:`~jaxnn.study.space.name_id`).
 All runs of one (problem, optimizer) go through one compiled, vmapped program
-(:mod:`jaxnn.study.runner`).
+(:mod:`jaxnn.study.runner`); the programs of all pairs are compiled ahead, several at once in
+a thread pool (one thread per CPU core), while the runs go one pair after another.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -32,7 +35,7 @@ from jaxnn.study import runner, space, stats
 from jaxnn.study.problems import Problem, describe, get_problem
 from jaxnn.study.result import StudyResult
 
-__all__ = ["optimizer_study", "seed_keys", "tuning_key"]
+__all__ = ["optimizer_study", "runs_per_chunk", "seed_keys", "tuning_key"]
 
 
 def seed_keys(key: jax.Array, problem: str, seeds: int) -> jax.Array:
@@ -116,11 +119,17 @@ def _row(
     }  # fmt: skip
 
 
+def runs_per_chunk(budgets: Sequence[int], seeds: int) -> int:
+    """The runs of one compiled call of a (problem, optimizer): enough for the tuning runs and
+    for the final runs (the memory guard may lower it), so that both use one program."""
+    return max(budgets[-1] if budgets[-1] > 1 else 0, len(budgets) * seeds)
+
+
 def _study_pair(problem: Problem, sp: space.Space, key, budgets, seeds, epochs, memory, mesh):
     """Rows, summary rows, run count and times of one (problem, optimizer)."""
     p, o, hib = problem.name, sp.name, problem.higher_is_better
     b_max = budgets[-1]
-    size = max(b_max if b_max > 1 else 0, len(budgets) * seeds)
+    size = runs_per_chunk(budgets, seeds)
     common = dict(epochs=epochs, max_memory=memory, mesh=mesh, runs_per_chunk=size)
     rows, times, count = [], [0.0, 0.0], 0
     table = space.defaults(sp)
@@ -213,15 +222,23 @@ def optimizer_study(
         raise TypeError(f"`mesh` must be a jax.sharding.Mesh or None, got {type(mesh).__name__}.")
     report = _progress(progress)
     rows, summary, runs, times = [], [], 0, [0.0, 0.0]
-    total = len(probs) * len(spaces)
-    for i, (problem, sp) in enumerate((p, s) for p in probs for s in spaces):
-        e = problem.epochs if epochs is None else epochs
-        r, s, n, t = _study_pair(problem, sp, key, budgets, seeds, e, max_memory, mesh)
-        rows += r
-        summary += s
-        runs += n
-        times = [times[0] + t[0], times[1] + t[1]]
-        report(i + 1, total, problem.name, sp.name)
+    pairs = [(p, s, p.epochs if epochs is None else epochs) for p in probs for s in spaces]
+    # every pair's program compiled ahead in a thread pool (XLA compiles outside the GIL)
+    workers = max(1, min(len(pairs), os.cpu_count() or 1))
+    with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="study-compile") as pool:
+        compiles = [
+            pool.submit(runner.precompile, problem, sp, key, epochs=e, max_memory=max_memory,
+                        runs_per_chunk=runs_per_chunk(budgets, seeds), mesh=mesh)
+            for problem, sp, e in pairs
+        ]  # fmt: skip
+        for i, (problem, sp, e) in enumerate(pairs):
+            compile_time = compiles[i].result()
+            r, s, n, t = _study_pair(problem, sp, key, budgets, seeds, e, max_memory, mesh)
+            rows += r
+            summary += s
+            runs += n
+            times = [times[0] + compile_time + t[0], times[1] + t[1]]
+            report(i + 1, len(pairs), problem.name, sp.name)
     meta = {p.name: describe(p) for p in probs}
     if epochs is not None:
         for m in meta.values():

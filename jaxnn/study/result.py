@@ -56,7 +56,8 @@ class StudyResult(NamedTuple):
         seeds: seeds per final configuration.
         runs: training runs made (tuning + final; a configuration chosen by two budgets is
             trained once).
-        compile_time, run_time, wall_time: seconds (compilation, compiled runs, the whole call).
+        compile_time, run_time, wall_time: seconds: compiling (summed over the programs, which
+            compile concurrently, so it can exceed the wall time), running, the whole call.
     """
 
     rows: list
