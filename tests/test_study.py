@@ -36,6 +36,7 @@ from jaxnn.study import (
     problem_names,
     protocol,
     register_problem,
+    runner,
     space,
     stats,
 )
@@ -97,6 +98,17 @@ def test_full_batch_xor_run_equals_fit():
                          protocol.seed_keys(KEY, "xor", 2)[1], epochs=12)  # fmt: skip
     np.testing.assert_allclose(row["valid"], valid, rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(row["final_loss"], out.history.epoch_loss[-1], rtol=RTOL)
+
+
+def test_memory_guard_chunks_give_the_same_runs():
+    s = get_space("adam")
+    hp, keys = space.draws(s, KEY, 5), jax.random.split(KEY, 5)
+    whole = runner.train_runs(TINY, s, hp, keys, epochs=2)
+    per_run = runner.run_bytes(TINY, s, 2)
+    parts = runner.train_runs(TINY, s, hp, keys, epochs=2, max_memory=2 * per_run)
+    assert (whole.chunks, parts.chunks, parts.runs_per_chunk) == (1, 3, 2)  # 2 + 2 + 1 (padded)
+    np.testing.assert_allclose(parts.test, whole.test, rtol=RTOL)
+    np.testing.assert_allclose(parts.epoch_loss, whole.epoch_loss, rtol=RTOL)
 
 
 # -- the protocol, by hand -------------------------------------------------------------------

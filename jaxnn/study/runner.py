@@ -96,7 +96,9 @@ def make_runs(problem: Problem, factory: Callable, epochs: int, impl: Any = None
         params = problem.init(init_key)
         optimizer = factory(**hparams)
         opt_state = optimizer.init(params)
-        epoch_fn = train.make_epoch(problem.loss, optimizer, n, problem.batch_size)
+        epoch_fn = train.make_epoch(
+            problem.loss, optimizer, n, problem.batch_size, shuffle=True, on_nonfinite="stop"
+        )
 
         def body(carry, e):
             p, s, alive = carry
