@@ -984,7 +984,7 @@ def _add_study(parser: argparse.ArgumentParser) -> None:
 def _run_study(args: argparse.Namespace) -> int:
     from jaxnn.study import cli as study_cli
 
-    return study_cli.run(args)
+    return study_cli.run(args, prepare_out_dir(args.out))
 
 
 COMMANDS.append(

@@ -77,8 +77,9 @@ def _budgets(text: str | None, default: tuple) -> tuple:
         ) from None
 
 
-def run(args: argparse.Namespace) -> int:
-    """Runs the study of ``args``, prints its tables, writes its files under ``--out``."""
+def run(args: argparse.Namespace, out: Path | None = None) -> int:
+    """Runs the study of ``args``, prints its tables, writes its files into ``out`` (the
+    ``--out`` directory, created and checked by the CLI; None: print only)."""
     import jax
 
     from jaxnn._table import format_table, write_csv
@@ -94,9 +95,6 @@ def run(args: argparse.Namespace) -> int:
     )
     budgets = _budgets(args.budgets, QUICK["budgets"] if quick else (1, 8, 32))
     seeds = args.seeds if args.seeds is not None else QUICK["seeds"] if quick else 10
-    out = None if args.out is None else Path(args.out)
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
     result = optimizer_study(
         probs,
         opts,
