@@ -974,6 +974,31 @@ COMMANDS.append(
 )
 
 
+# jaxnn study (the optimizer benchmark: problems x optimizers x budgets x seeds; jaxnn.study)
+def _add_study(parser: argparse.ArgumentParser) -> None:
+    from jaxnn.study import cli as study_cli
+
+    study_cli.add_arguments(parser)
+
+
+def _run_study(args: argparse.Namespace) -> int:
+    from jaxnn.study import cli as study_cli
+
+    return study_cli.run(args, prepare_out_dir(args.out))
+
+
+COMMANDS.append(
+    Command(
+        "study",
+        "benchmark optimizers across problems, tuning budgets and seeds (Schmidt et al. 2021), "
+        "every run of an optimizer vmapped in one compiled program",
+        "jaxnn study --quick --out jaxnn-out/study",
+        _add_study,
+        _run_study,
+    )
+)
+
+
 # --------------------------------------------------------------------------------------------
 # jaxnn tour (every chapter, one report)
 
