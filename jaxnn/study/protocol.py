@@ -183,7 +183,7 @@ def optimizer_study(
 
     Args:
         problems: problem names (:func:`~jaxnn.study.problem_names`) or :class:`Problem`\\ s.
-        optimizers: optimizer names (:data:`~jaxnn.study.ALL_OPTIMIZERS`).
+        optimizers: optimizer names (:data:`~jaxnn.study.space.ALL_OPTIMIZERS`).
         budgets: tuning budgets in draws (default (1, 8, 32); 1 = the defaults).
         seeds: seeds per chosen configuration (default 10, >= 1).
         key: a JAX PRNG key: the draws and the seeds derive from it.
