@@ -295,9 +295,15 @@ TITLES = {
 # What the numbers say, where a target is missed (measured on the shared 2-core CPU, 2026-11).
 NOTES = {
     "optimizer_step": (
-        "Lion is slow in both libraries (0.36-0.39× the probe at 16M): a hand-written 5-line "
-        "Lion-shaped update (two blends of m and g, no sign) also takes 2.7× the probe's time "
-        "under XLA's CPU backend, so it is XLA's code for that update, not jaxnn's. Where "
+        "Lion is slow in both libraries (0.30-0.39× the probe at 16M), and why is in the "
+        "compiled HLO: XLA:CPU makes two sibling loop fusions, new params (reads p, mu, g) and "
+        "new mu (reads mu, g, writes into mu's donated buffer), and because the second "
+        "overwrites what the first still reads, copy insertion adds a full copy of mu first: 9 "
+        "array passes where the probe makes 5. No ordering of the same arithmetic avoids it "
+        "from JAX: an optimization_barrier that forces the params fusion first materializes the "
+        "sign direction instead (the same traffic), and computing the direction from the new mu "
+        "is not bit-exact with optax. Only a multi-output fusion would, which XLA:CPU does not "
+        "form for these two (optax's Lion compiles to the same copy). Where "
         "jaxnn/optax is above 1.05× (nesterov 1.11× in the 2026-11-28 13:00 run), the compiled "
         "HLO of the two steps is the same (the same fusions and constants) apart from jaxnn's "
         "scalar step counter; controls of the same harness on this shared VM gave jaxnn-vs-jaxnn "

@@ -236,8 +236,8 @@ def test_fit_and_sweep_under_x64(x64):
     assert bits(r.params) == bits(params)
     np.testing.assert_array_equal(r.history.step_loss, step_loss)
     s = train.sweep(mlp_loss, lambda k: nn.init_mlp(k, [4, 8, 3], dtype=jnp.float64),
-                    optim.adam, x, y, keys=jax.random.split(KEY, 2), learning_rates=[0.01, 0.1],
-                    batch_size=8, epochs=2, progress=False)  # fmt: skip
+                    optim.adam, x, y, keys=jax.random.split(KEY, 2), learning_rates=[0.05],
+                    batch_size=8, epochs=1, progress=False)  # fmt: skip
     assert s.epoch_loss.dtype == np.float64 and np.isfinite(s.epoch_loss).all()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
