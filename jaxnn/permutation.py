@@ -15,7 +15,8 @@ number ``bits[i] * 2^32 + i``. Sorting that single array and keeping its low 32 
 order ``idx`` of the round, and ``x[idx]`` its result: the same rounds, the same bits, the same
 permutation, with a one-array sort (XLA:CPU's fast path) instead of a two-array key-value sort,
 plus a gather. A round's order depends on its bits only, so the rounds' sorts are one sort of a
-``(rounds, n)`` array (one comparator to compile), and ``x = order_1[order_2]...``. Measured on the shared 2-core CPU (n = 5120): 0.54 ms against 2.3 ms.
+``(rounds, n)`` array (one comparator to compile), and ``x = order_1[order_2]...``.
+Measured on the shared 2-core CPU (n = 5120): 0.54 ms against 2.3 ms.
 
 The 64-bit arithmetic is traced with 64-bit types enabled locally (``jax.enable_x64``), so it
 works whether or not the program uses x64; only ``int32`` indices leave it.
