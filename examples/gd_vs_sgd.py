@@ -1,4 +1,4 @@
-"""Gradient descent vs SGD (seed ch. 9.4, figure 9-5): same data, same model, three batch sizes.
+"""Gradient descent vs SGD (ch. 9.4 of *모두의 딥러닝*, fig. 9-5): one model, three batch sizes.
 
 Full-batch GD makes one update per pass over the data; SGD (batch 1) makes n updates, each from
 one example; a minibatch sits between. ``jaxnn.train.fit`` runs every epoch as one compiled

@@ -1,4 +1,4 @@
-"""Backpropagation by hand on XOR: the lecture's 5 steps (seed ch. 8), spelled out with jaxnn.
+"""Backpropagation by hand on XOR: the book's 5 steps (ch. 8 of *모두의 딥러닝*) in jaxnn.
 
 1. set the environment: inputs and targets, learning rate, activation, initial weights;
 2. run the network (forward pass, keeping what the backward pass needs);

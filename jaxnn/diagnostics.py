@@ -1,4 +1,4 @@
-"""Per-layer gradient norms and the vanishing-gradient experiments (seed ch. 9.3).
+"""Per-layer gradient norms and the vanishing-gradient experiments (ch. 9.3 of *모두의 딥러닝*).
 
 Backpropagation multiplies the error signal by the activation's derivative at every layer:
 

@@ -104,7 +104,7 @@ def optimizer_paths(
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
-    """Optimizer paths on a contour plot of their surface (the seed's figure 9-6).
+    """Optimizer paths on a contour plot of their surface (the book's figure 9-6).
 
     The contours of ``result.surface.f`` over its plot bounds (log-spaced levels when the
     surface's ``log_levels`` is set: Rosenbrock and Beale span decades), one coloured line per
@@ -213,7 +213,7 @@ def activations(
     x: Any = None,
     ax: Axes | None = None,
 ) -> Figure:
-    """Each activation ``f`` (solid) with its derivative ``f'`` (dashed): the seed's figures 9-3
+    """Each activation ``f`` (solid) with its derivative ``f'`` (dashed): the book's figures 9-3
     and 9-4. Sigmoid's largest derivative, 0.25 at x = 0, is marked.
 
     Args:

@@ -1,4 +1,4 @@
-"""2-D test functions and optimizer paths on them (the seed's figure 9-6).
+"""2-D test functions and optimizer paths on them (the book's figure 9-6).
 
 Each function takes points ``x`` of shape ``(..., 2)`` (one point ``(2,)`` or a grid
 ``(rows, cols, 2)`` for contour plots) and returns ``f(x)`` of shape ``(...)``:

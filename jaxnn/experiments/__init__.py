@@ -1,4 +1,4 @@
-"""The seed's chapters as functions that return results (no plotting, no printing).
+"""Chapters 8-9 of *모두의 딥러닝* as functions that return results (no plotting, no printing).
 
 Each chapter lives in its own module and is re-exported here; results are ``NamedTuple``s of
 arrays and plain numbers, ready for :mod:`jaxnn.plot` and the CLI:

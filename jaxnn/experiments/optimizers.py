@@ -1,4 +1,4 @@
-"""Ch. 9.4: gradient descent against SGD (figure 9-5) and the seed's Table 9-1 optimizers.
+"""Ch. 9.4: gradient descent against SGD (figure 9-5) and the book's Table 9-1 optimizers.
 
 :func:`gd_vs_sgd` is the Dive-into-Deep-Learning "minibatch SGD" comparison run offline:
 full-batch gradient descent, SGD (batch 1) and minibatches of 10 and 100 on the diabetes
@@ -57,8 +57,8 @@ DEFAULT_LEARNING_RATES: dict[str, dict[int | None, float]] = {
 """``{model: {batch_size: learning rate}}`` of :func:`gd_vs_sgd` (``None`` is full batch)."""
 
 OPTIMIZERS: dict[str, tuple[str, dict[str, float]]] = {
-    # The seed's Table 9-1 names; rates chosen so that each trains the digits MLP
-    # (64-64-10, batch 32) without diverging. The seed's Keras calls use sgd/momentum/nesterov
+    # The book's Table 9-1 names; rates chosen so that each trains the digits MLP
+    # (64-64-10, batch 32) without diverging. The book's Keras calls use sgd/momentum/nesterov
     # lr 0.1, adagrad 0.01, rmsprop and adam 0.001.
     "sgd": ("sgd", {"learning_rate": 0.1}),
     "momentum": ("momentum", {"learning_rate": 0.01, "momentum": 0.9}),
@@ -559,7 +559,7 @@ def compare_optimizers(
     epochs: int | None = None,
     quick: bool = False,
 ) -> OptimizerComparison:
-    """The seed's Table 9-1 optimizers train the same MLP from the same initialization.
+    """The book's Table 9-1 optimizers train the same MLP from the same initialization.
 
     About 75% of the examples train (rounded down to a multiple of ``batch_size``, so every batch
     has the same size and one step shape is compiled), the rest test; inputs are standardized

@@ -1,4 +1,4 @@
-"""Ch. 8: the book's XOR backpropagation run, reproduced and compiled (seed ch. 8).
+"""Ch. 8: the book's XOR backpropagation run, reproduced and compiled (the book's ch. 8).
 
 The procedure of the book's companion code (2nd edition, XOR backpropagation), as
 EXPERIMENTS.md describes it:

@@ -1,6 +1,9 @@
-"""The tour: every experiment of the seed, in the seed's order, as one report.
+"""The tour: every experiment of chapters 8-9 of *모두의 딥러닝*, in order, as one report.
 
-:func:`run_tour` runs seven stages, one per chapter of the lecture, and writes to one directory
+jaxnn follows chapters 8 and 9 of the textbook *모두의 딥러닝* (Deep Learning for Everyone, 2nd
+ed., Gilbut) and a lecture on them.
+
+:func:`run_tour` runs seven stages, one per chapter of the book, and writes to one directory
 every figure (PNG), every table (CSV), each stage's numbers (JSON), ``report.md``,
 ``report.json`` and a self-contained ``index.html``:
 
@@ -8,14 +11,14 @@ every figure (PNG), every table (CSV), each stage's numbers (JSON), ``report.md`
     activations  ch. 9.3  sigmoid, tanh, ReLU, softplus and their derivatives (figs 9-3, 9-4)
     vanishing    ch. 9.3  gradient norm per layer by activation and depth; a deep MLP trained
                           with each activation (fig 9-2)
-    gd_vs_sgd    ch. 9.4  full-batch GD vs SGD vs minibatches, compiled and in a Python loop
+    gd-vs-sgd    ch. 9.4  full-batch GD vs SGD vs minibatches, compiled and in a Python loop
                           (fig 9-5)
     optimizers   ch. 9.4  the Table 9-1 optimizers train one MLP from one initialization
     paths        ch. 9.4  optimizer paths on 2-D surfaces: momentum damps the zig-zag (fig 9-6)
-    conformance  ch. 9.4  Table 9-1 in jaxnn beside optax (and the seed's Keras calls beside
+    conformance  ch. 9.4  Table 9-1 in jaxnn beside optax (and the book's Keras calls beside
                           their optax recipes), step by step
 
-Each stage is a function ``stage(context) -> Section`` (see :mod:`jaxnn.report`): what the seed
+Each stage is a function ``stage(context) -> Section`` (see :mod:`jaxnn.report`): what the book
 says, what this run measured (numbers), tables, figures, and a two-line reading generated from
 the numbers. Three sizes (:data:`MODES`): ``"quick"`` (seconds of compute, for tests),
 ``"default"`` (about a minute on a 2-core CPU, where XLA compilation is most of the time) and
@@ -24,7 +27,7 @@ float32 and float64). The command line is ``jaxnn tour``.
 
 Examples:
     >>> STAGES
-    ('xor', 'activations', 'vanishing', 'gd_vs_sgd', 'optimizers', 'paths', 'conformance')
+    ('xor', 'activations', 'vanishing', 'gd-vs-sgd', 'optimizers', 'paths', 'conformance')
     >>> MODES["default"].vanishing_depths
     (2, 5, 10, 20)
 """
@@ -154,14 +157,14 @@ _STAGES = (
     _Stage("xor", "ch. 8 XOR backprop", stage_xor),
     _Stage("activations", "ch. 9.3 activations", stage_activations),
     _Stage("vanishing", "ch. 9.3 vanishing gradients", stage_vanishing),
-    _Stage("gd_vs_sgd", "ch. 9.4 GD vs SGD", stage_gd_vs_sgd),
+    _Stage("gd-vs-sgd", "ch. 9.4 GD vs SGD", stage_gd_vs_sgd),
     _Stage("optimizers", "ch. 9.4 optimizers", stage_optimizers),
     _Stage("paths", "ch. 9.4 optimizer paths", stage_paths),
     _Stage("conformance", "ch. 9.4 optax conformance", stage_conformance),
 )
 
 STAGES: tuple[str, ...] = tuple(s.name for s in _STAGES)
-"""The stage names, in the seed's order."""
+"""The stage names, in the book's order."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -211,7 +214,7 @@ def run_tour(
     progress: bool | None = None,
     echo: Callable[[str], Any] | None = None,
 ) -> Report:
-    """Runs the seed's chapters in order and writes the report into ``out``.
+    """Runs the book's chapters 8-9 in order and writes the report into ``out``.
 
     Each stage writes its figures (PNG), tables (CSV) and numbers (JSON) into ``out``; at the
     end :func:`write_report` adds ``report.md``, ``index.html`` and ``report.json``. One tqdm
@@ -223,7 +226,7 @@ def run_tour(
             or ``"full"`` (several minutes); see :data:`MODES`.
         seed: the random seed of every stage (default 0); the XOR run always uses the book's
             ``random.seed(777)`` weights.
-        stages: a subset of :data:`STAGES` (run in the seed's order); default all seven.
+        stages: a subset of :data:`STAGES` (run in the book's order); default all seven.
         progress: show the progress bar (default: when stderr is a terminal).
         echo: called with one line per finished stage (its first reading line and time).
 
@@ -286,7 +289,7 @@ def run_tour(
         "from this run."
     )
     report = Report(
-        title="jaxnn tour: the seed's chapters, run and measured",
+        title="jaxnn tour: chapters 8-9 of 모두의 딥러닝, run and measured",
         subtitle=subtitle,
         sections=tuple(sections),
         settings={"mode": mode, "seed": seed, "sizes": settings._asdict(), "environment": env},

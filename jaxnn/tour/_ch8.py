@@ -136,7 +136,7 @@ def stage_xor(ctx: Context) -> Section:
         id="ch8-backprop",
         chapter="8",
         title="Backpropagation: the book's XOR run",
-        seed_says=(
+        book_says=(
             "The weights inside a neural network are corrected by error backpropagation, an "
             "extension of gradient descent: start from random weights, compute the output, "
             "measure the error against the target, and move each weight a little in the "

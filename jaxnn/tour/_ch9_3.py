@@ -47,7 +47,7 @@ def stage_activations(ctx: Context) -> Section:
         plot.activations(ACTIVATIONS),
         "activations.png",
         "sigmoid, tanh, ReLU and softplus (solid) with their derivatives (dashed); sigmoid's "
-        "derivative peaks at 0.25 (seed figures 9-3 and 9-4).",
+        "derivative peaks at 0.25 (the book's figures 9-3 and 9-4).",
     )
     data = {"headers": headers, "rows": rows, "reading": summary.reading(depth)}
     measured = tuple(
@@ -71,7 +71,7 @@ def stage_activations(ctx: Context) -> Section:
         id="ch9.3-activations",
         chapter="9.3",
         title="Activation functions and their derivatives",
-        seed_says=(
+        book_says=(
             "Backpropagation needs each layer's derivative, and the vanishing gradient problem "
             "comes from the sigmoid: its derivative is small (figure 9-3, at most 0.25), so the "
             "gradient shrinks at every layer it passes. Other activations replaced it "
@@ -129,7 +129,7 @@ def stage_vanishing(ctx: Context) -> Section:
         ctx,
         plot.gradient_norms(report, depth),
         "gradient_norms.png",
-        f"Gradient norm per layer, {depth} hidden layers (seed figure 9-2): with sigmoid it "
+        f"Gradient norm per layer, {depth} hidden layers (the book's figure 9-2): with sigmoid it "
         "fades toward the first layers.",
     )
     train_fig = save_figure(
@@ -205,7 +205,7 @@ def stage_vanishing(ctx: Context) -> Section:
         id="ch9.3-vanishing",
         chapter="9.3",
         title="Vanishing gradients",
-        seed_says=(
+        book_says=(
             "With backpropagation, multilayer perceptrons became neural networks that solve "
             "XOR easily, and stacking more layers seemed the way to human-like intelligence "
             "(figure 9-1). But backprop corrects the weights from the output layer back toward "

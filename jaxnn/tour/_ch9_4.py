@@ -67,7 +67,7 @@ def stage_gd_vs_sgd(ctx: Context) -> Section:
                 f"gd_vs_sgd_{model}.png",
                 f"Training loss against wall-clock time (left, log x) and epochs (right), "
                 f"{result.model} model on {result.dataset}; solid: compiled, dashed: Python "
-                "loop (seed figure 9-5).",
+                "loop (the book's figure 9-5).",
             )
         )
         data[model] = plain(result)
@@ -117,7 +117,7 @@ def stage_gd_vs_sgd(ctx: Context) -> Section:
         id="ch9.4-gd-vs-sgd",
         chapter="9.4",
         title="Gradient descent vs stochastic gradient descent",
-        seed_says=(
+        book_says=(
             "Gradient descent finds the weights accurately, but it differentiates the whole "
             "data set for every single update, so it computes a lot, runs slowly, and can stop "
             "before it finds the optimum. Stochastic gradient descent uses a randomly drawn "
@@ -204,7 +204,7 @@ def stage_optimizers(ctx: Context) -> Section:
         id="ch9.4-optimizers",
         chapter="9.4",
         title="The Table 9-1 optimizers compared",
-        seed_says=(
+        book_says=(
             "Table 9-1 lists the advanced gradient descent methods with their Keras calls: SGD "
             "updates faster and more often from random subsets of the data (speed; "
             "keras.optimizers.SGD(lr=0.1)); momentum follows the direction of inertia to reduce "
@@ -277,9 +277,9 @@ def stage_paths(ctx: Context) -> Section:
         tables.append(save_table(ctx, f"paths_{name}.csv", title, headers, rows))
         caption = (
             "Gradient descent at lr 0.4 and 0.6 and momentum 0.5 at lr 0.6 on the "
-            "ill-conditioned quadratic (seed figure 9-6: momentum damps the zig-zag)."
+            "ill-conditioned quadratic (the book's figure 9-6: momentum damps the zig-zag)."
             if name == "quadratic_story"
-            else f"The seed's six optimizers from the same start on the {result.surface.title}."
+            else f"The book's six optimizers from the same start on the {result.surface.title}."
         )
         fig = plot.optimizer_paths(result, grid=s.contour_grid)
         figures.append(save_figure(ctx, fig, f"paths_{name}.png", caption))
@@ -328,7 +328,7 @@ def stage_paths(ctx: Context) -> Section:
         id="ch9.4-paths",
         chapter="9.4",
         title="Momentum: optimizer paths on 2-D surfaces",
-        seed_says=(
+        book_says=(
             "Momentum means inertia: momentum SGD adds it to gradient descent. It computes the "
             "gradient at every step like gradient descent, but before correcting the error it "
             "looks at the size and direction (+ or −) of the previous update and moves a fixed "

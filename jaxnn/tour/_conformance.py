@@ -142,7 +142,7 @@ def stage_conformance(ctx: Context) -> Section:
             + ", because legacy Keras adds epsilon to the uncorrected √v."
         )
     else:
-        line2 = "The keras.* rows follow the seed's legacy Keras calls through exact recipes."
+        line2 = "The keras.* rows follow the book's legacy Keras calls through exact recipes."
     data = {
         "steps": s.validate_steps,
         "dtypes": s.validate_dtypes,
@@ -153,11 +153,11 @@ def stage_conformance(ctx: Context) -> Section:
         id="ch9.4-conformance",
         chapter="9.4",
         title="Table 9-1 in jaxnn, proven against optax",
-        seed_says=(
-            "The seed gives each optimizer of Table 9-1 as a Keras call and recommends leaving "
+        book_says=(
+            "The book gives each optimizer of Table 9-1 as a Keras call and recommends leaving "
             "epsilon, rho and decay at their defaults and tuning only the learning rate. jaxnn "
             "writes every update rule by hand; this chapter checks them step by step against "
-            "optax, and the seed's own legacy Keras calls (jaxnn.optim.keras) against exact "
+            "optax, and the book's own legacy Keras calls (jaxnn.optim.keras) against exact "
             "optax recipes."
         ),
         measured=measured,
