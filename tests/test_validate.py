@@ -112,7 +112,10 @@ def test_cli_validate_passes_prints_rows_and_writes_files(tmp_path, capsys, monk
     with open(tmp_path / "validate.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["configuration"] for r in rows] == ["sgd-right"] and rows[0]["result"] == "PASS"
-    assert rows[0]["jaxnn call"] == "optim.sgd(0.01)" and rows[0]["reference call"] == "optax.sgd(0.01)"
+    assert (
+        rows[0]["jaxnn call"] == "optim.sgd(0.01)"
+        and rows[0]["reference call"] == "optax.sgd(0.01)"
+    )
     data = json.loads((tmp_path / "validate.json").read_text())
     assert data[0]["passed"] is True and len(data[0]["abs_diff"]) == 50
 
