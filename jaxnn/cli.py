@@ -31,7 +31,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-__all__ = ["COMMANDS", "CLIError", "Command", "build_parser", "main", "prepare_out_dir"]
+from jaxnn._table import plural
+
+__all__ = [
+    "COMMANDS",
+    "CLIError",
+    "Command",
+    "build_parser",
+    "main",
+    "plural",
+    "prepare_out_dir",
+]
 
 BOOK = "모두의 딥러닝 (Deep Learning for Everyone, 2nd ed., Gilbut)"
 """The textbook whose chapters 8-9 jaxnn follows, as the CLI names it."""
@@ -199,11 +209,6 @@ def save_figure(fig: Any, path: Path) -> Path:
     """Saves a matplotlib figure (Agg; works with no display); the format from the suffix."""
     fig.savefig(path, dpi=120, bbox_inches="tight")
     return path
-
-
-def plural(n: int, word: str) -> str:
-    """``"1 epoch"``, ``"2 epochs"``."""
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def _steps_arg(help: str) -> dict[str, Any]:

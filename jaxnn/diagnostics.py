@@ -40,7 +40,7 @@ import numpy as np
 from jaxnn import activations as _act
 from jaxnn import data, losses, nn
 from jaxnn import optim as _optim
-from jaxnn._table import format_table, format_value
+from jaxnn._table import format_table, format_value, plural
 from jaxnn._validation import (
     check_bool,
     check_callable,
@@ -52,6 +52,8 @@ from jaxnn._validation import (
 from jaxnn.nn import _check_key
 
 __all__ = [
+    "LEARNED_ACCURACY",
+    "MOVED_LOSS_DROP",
     "DepthComparison",
     "DerivativeSummary",
     "VanishingReport",
@@ -62,6 +64,11 @@ __all__ = [
 ]
 
 DEFAULT_ACTIVATIONS = ("sigmoid", "tanh", "relu", "softplus")
+
+LEARNED_ACCURACY = 0.9
+"""Test accuracy at or above which :meth:`DepthComparison.reading` says "learned"."""
+MOVED_LOSS_DROP = 0.1
+"""Relative fall of the training loss below which the reading says "barely learned"."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -293,9 +300,11 @@ class VanishingReport(NamedTuple):
         norms: ``{(activation, depth): (depth + 1,) array}``, each layer's weight-gradient norm,
             the median over seeds.
         seed_norms: ``{(activation, depth): (seeds, depth + 1) array}``, per seed.
-        ratios: shape ``(len(activations), len(depths))``: the median over seeds of
-            ``norm(layer 1) / norm(layer depth)`` (first hidden / last hidden; 1 for depth 1;
-            NaN only for a seed whose two norms are both exactly 0, a dead network).
+        ratios: shape ``(len(activations), len(depths))``: ``norms[(a, d)][0] /
+            norms[(a, d)][d - 1]``, the median norm of the first hidden layer over the median
+            norm of the last hidden layer (1 for depth 1; NaN only when both medians are
+            exactly 0, dead networks). One definition: the per-layer table's first and last
+            hidden columns give the ratio table's entry.
         width, n_inputs, n_samples, init, seeds: the settings.
     """
 
@@ -363,8 +372,9 @@ class VanishingReport(NamedTuple):
         j = self.depths.index(depth)
         lines = [
             f"{depth} hidden layers of {self.width} units ({self.init} init, median of "
-            f"{self.seeds} seeds); ratio = gradient norm of the first hidden layer's weights / "
-            "that of the last hidden layer's:"
+            f"{self.seeds} seeds); ratio = median gradient norm of the first hidden layer's "
+            "weights / that of the last hidden layer's (verdicts: below 0.01 fades, below 0.1 "
+            "shrinks, up to 10 similar, above 10 explodes):"
         ]
         for i, a in enumerate(self.activations):
             r = float(self.ratios[i, j])
@@ -432,7 +442,7 @@ def vanishing_gradients(
 
         L = mean((mlp(params, x) - y)^2)
         g_l = ||dL/dW_l||_2                      for l = 1 .. depth + 1
-        ratio = median over seeds of g_1 / g_depth
+        ratio = median over seeds of g_1 / median over seeds of g_depth
 
     The same weights (per seed and depth) and the same data (per seed) serve every activation.
     Compilation: one jitted, seed-vmapped function per activation and depth.
@@ -494,7 +504,8 @@ def vanishing_gradients(
             g = fns[label](params, x, y)  # (seeds, depth + 1)
             seed_norms[(label, depth)] = g
             norms[(label, depth)] = jnp.median(g, axis=0)
-            ratios[i, j] = float(jnp.median(g[:, 0] / g[:, depth - 1]))
+            median = norms[(label, depth)]
+            ratios[i, j] = float(median[0] / median[depth - 1])
     return VanishingReport(
         activations=labels,
         depths=depths,
@@ -567,19 +578,36 @@ class DepthComparison(NamedTuple):
         """The final numbers as a text table."""
         return format_table(*self.rows(), digits=3)
 
+    def verdict(self, i: int) -> str:
+        """The verdict on activation ``i``, from the stated thresholds :data:`LEARNED_ACCURACY`
+        (test accuracy) and :data:`MOVED_LOSS_DROP` (relative fall of the training loss)."""
+        start, end = float(self.loss[i, 0]), float(self.loss[i, -1])
+        drop = 1.0 - end / start if start > 0 else 0.0
+        if float(self.test_accuracy[i]) >= LEARNED_ACCURACY:
+            return "learned"
+        if drop >= MOVED_LOSS_DROP:
+            return "still learning"
+        return "barely learned"
+
     def reading(self) -> str:
-        """A plain-language reading: which activation learned, which barely moved."""
+        """A plain-language reading: which activation learned, which barely moved.
+
+        Verdicts: "learned" at test accuracy >= 90%; "still learning" when the training loss
+        fell by at least 10% but test accuracy is below 90%; "barely learned" otherwise.
+        """
         lines = [
-            f"{self.depth} hidden layers of {self.width} units, {self.epochs} epochs of "
-            f"{self.optimizer}, batches of {self.batch_size}, on {self.dataset}:"
+            f"{self.depth} hidden layers of {self.width} units, {plural(self.epochs, 'epoch')} "
+            f"of {self.optimizer}, batches of {self.batch_size}, on {self.dataset} (verdicts: "
+            f"learned = test accuracy >= {LEARNED_ACCURACY:.0%}; still learning = training loss "
+            f"down >= {MOVED_LOSS_DROP:.0%} but test accuracy lower; barely learned = loss down "
+            f"< {MOVED_LOSS_DROP:.0%}):"
         ]
         for i, a in enumerate(self.activations):
             start, end = float(self.loss[i, 0]), float(self.loss[i, -1])
             drop = 1.0 - end / start if start > 0 else 0.0
-            verdict = "barely learned" if drop < 0.1 else "learned"
             lines.append(
                 f"- {a}: loss {start:.3g} -> {end:.3g} ({100 * drop:.3g}% lower), test accuracy "
-                f"{float(self.test_accuracy[i]):.0%}: {verdict}."
+                f"{float(self.test_accuracy[i]):.0%}: {self.verdict(i)}."
             )
         return "\n".join(lines)
 
