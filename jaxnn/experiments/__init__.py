@@ -18,6 +18,7 @@ from jaxnn.experiments.optimizers import (
     compare_optimizers,
     gd_vs_sgd,
     python_loop_fit,
+    within_noise,
 )
 from jaxnn.experiments.paths import (
     PathsResult,
@@ -66,6 +67,7 @@ __all__: list[str] = [
     "optimizer_paths",
     "paths_table",
     "python_loop_fit",
+    "within_noise",
     # research sweeps
     "XOR_LEARNING_RATES",
     "LrCurve",
