@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +31,20 @@ def test_readme_quickstart_is_examples_quickstart_and_runs():
     script = ROOT / "examples" / "quickstart.py"
     assert code in script.read_text(encoding="utf-8"), "README quickstart != examples/quickstart.py"
     scope = runpy.run_path(str(script), run_name="__main__")
-    assert float(scope["loss"]) < 0.05
+    assert float(scope["loss"]) < 0.05 and scope["steps"] == 300
+
+
+def test_quickstart_honours_quick_and_labels_its_output():
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "quickstart.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    first, second = r.stdout.splitlines()
+    assert first.startswith("loss after 100 Adam steps: ")
+    assert second == "P(y=1) for inputs 00 01 10 11: [0. 1. 1. 0.], targets [0. 1. 1. 0.]"
 
 
 def test_readme_has_exactly_two_setup_commands_the_main_job_and_the_tests():
