@@ -481,8 +481,8 @@ def _run_vanishing(args: argparse.Namespace) -> int:
     )
     depth = report.default_depth() if args.depth is None else args.depth
     print(
-        "Ratio of gradient norms, first hidden layer / last hidden layer: the median over "
-        "seeds of each network's ratio"
+        "Ratio of gradient norms, first hidden layer / last hidden layer: the median norm of "
+        "the first over the median norm of the last (the per-layer table's ratio)"
     )
     print(report.table())
     print()

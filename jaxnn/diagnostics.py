@@ -621,8 +621,8 @@ def _load_dataset(dataset: str, key: jax.Array) -> tuple[np.ndarray, np.ndarray,
         except ImportError:
             if dataset == "digits":
                 raise ImportError(
-                    "dataset='digits' needs scikit-learn (pip install 'jaxnn[data]'); "
-                    "or use dataset='generated'."
+                    "dataset='digits' needs scikit-learn (pip install scikit-learn, or "
+                    "pip install \".[data]\" in a clone of jaxnn); or use dataset='generated'."
                 ) from None
         else:
             return (

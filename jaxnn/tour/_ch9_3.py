@@ -12,6 +12,7 @@ from jaxnn.tour._base import (
     file_names,
     fmt,
     pct,
+    plural,
     save_figure,
     save_json,
     save_table,
@@ -108,29 +109,32 @@ def stage_vanishing(ctx: Context) -> Section:
     ratio_table = save_table(
         ctx,
         "vanishing_ratios.csv",
-        "Gradient norm of the first hidden layer's weights / the last hidden layer's "
-        f"(fresh {report.init} MLPs of width {report.width}, median of {report.seeds} seeds)",
+        "Ratio first hidden layer / last hidden layer of the weights' gradient norms, each the "
+        f"median of {report.seeds} seeds (fresh {report.init} MLPs of width {report.width}): "
+        "the per-layer table's first column over its last hidden one",
         *report.ratio_rows(),
     )
     layer_table = save_table(
         ctx,
         f"vanishing_layers_depth{depth}.csv",
-        f"Gradient norm of each layer's weights, {depth} hidden layers",
+        f"Gradient norm of each layer's weights, {depth} hidden layers, median of "
+        f"{report.seeds} seeds",
         *report.layer_rows(depth),
     )
     train_table = save_table(
         ctx,
         "depth_training.csv",
         f"The same {comparison.depth}-hidden-layer MLP trained with each activation "
-        f"({comparison.epochs} epochs)",
+        f"({plural(comparison.epochs, 'epoch')})",
         *comparison.rows(),
     )
     norms_fig = save_figure(
         ctx,
         plot.gradient_norms(report, depth),
         "gradient_norms.png",
-        f"Gradient norm per layer, {depth} hidden layers (the book's figure 9-2): with sigmoid it "
-        "fades toward the first layers.",
+        f"Gradient norm per layer, {depth} hidden layers, median of {report.seeds} seeds (the "
+        "book's figure 9-2): with sigmoid it fades toward the first layers; the ratio in the "
+        "table is the first hidden layer's point over the last hidden layer's.",
     )
     train_fig = save_figure(
         ctx,
