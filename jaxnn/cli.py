@@ -1000,13 +1000,20 @@ def _add_tour(parser: argparse.ArgumentParser) -> None:
         "example:\n  jaxnn tour                       # writes ./jaxnn-report/index.html\n"
         "  jaxnn tour --quick --out /tmp/r  # seconds of compute, smaller runs\n"
         "  jaxnn tour --full                # several minutes: more seeds, depths, epochs\n"
-        "  jaxnn tour --only xor,paths      # some stages only"
+        "  jaxnn tour --only xor,paths      # some stages only\n"
+        "  jaxnn tour --lang ko             # the report in Korean"
     )
     parser.add_argument(
         "--full",
         action="store_true",
         help="the slow, thorough version (several minutes): more seeds, depths and epochs, "
         "all four surfaces, every validation configuration in float32 and float64",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=("en", "ko"),
+        default="en",
+        help="the report's language: en (default) or ko, the language of the lecture",
     )
     parser.add_argument(
         "--only",
@@ -1024,7 +1031,9 @@ def _run_tour(args: argparse.Namespace) -> int:
 
     mode = "quick" if args.quick else "full" if args.full else "default"
     print(f"jaxnn tour ({mode}): chapters 8-9 of {BOOK} in order, writing to {out}/")
-    report = tour.run_tour(out, mode=mode, seed=args.seed, stages=args.only, echo=print)
+    report = tour.run_tour(
+        out, mode=mode, seed=args.seed, stages=args.only, echo=print, lang=args.lang
+    )
     files = sorted({f for s in report.sections for f in s.files})
     print(
         f"\nwrote {len(files) + 3} files in {report.seconds:.0f} s: report.md, report.json, "

@@ -629,7 +629,9 @@ def validation_summary(reports: Any, *, title: str | None = None, ax: Axes | Non
     ax.set_xscale("log")
     ax.set_xlabel("largest relative difference over all steps")
     passed = sum(r.passed for r in reports)
-    ax.set_title(title or f"jaxnn beside its reference: {passed}/{len(reports)} within tolerance")
+    ax.set_title(
+        title or f"jaxnn beside its reference:\n{passed} of {len(reports)} within tolerance"
+    )
     ax.grid(True, axis="x", which="major", alpha=0.3)
     ax.legend(fontsize="small", loc="lower right")
     return fig

@@ -45,6 +45,7 @@ from typing import Any, NamedTuple
 from jaxnn._env import environment
 from jaxnn._validation import check_choice, check_int
 from jaxnn.report import Report, Section, render_html, render_markdown
+from jaxnn.tour import _ko
 from jaxnn.tour._base import Context, TourSettings, plain
 from jaxnn.tour._ch8 import stage_xor
 from jaxnn.tour._ch9_3 import stage_activations, stage_vanishing
@@ -53,12 +54,16 @@ from jaxnn.tour._conformance import stage_conformance
 
 __all__ = [
     "DEFAULT_OUT",
+    "LANGS",
     "MODES",
     "STAGES",
     "TourSettings",
     "run_tour",
     "write_report",
 ]
+
+LANGS = ("en", "ko")
+"""The report's languages: English (default) and Korean, the language of the lecture."""
 
 DEFAULT_OUT = "jaxnn-report"
 """The directory ``jaxnn tour`` writes to by default."""
@@ -213,6 +218,7 @@ def run_tour(
     stages: Sequence[str] | None = None,
     progress: bool | None = None,
     echo: Callable[[str], Any] | None = None,
+    lang: str = "en",
 ) -> Report:
     """Runs the book's chapters 8-9 in order and writes the report into ``out``.
 
@@ -229,6 +235,8 @@ def run_tour(
         stages: a subset of :data:`STAGES` (run in the book's order); default all seven.
         progress: show the progress bar (default: when stderr is a terminal).
         echo: called with one line per finished stage (its first reading line and time).
+        lang: ``"en"`` (default) or ``"ko"``: the report in Korean (headings, the lecture's
+            own sentences, table titles and headers, captions, readings, figure texts).
 
     Returns:
         The :class:`jaxnn.report.Report`, one section per stage.
@@ -246,6 +254,7 @@ def run_tour(
         "sigmoid's derivative is at most 0.25 (at"
     """
     check_choice("mode", mode, tuple(MODES))
+    check_choice("lang", lang, LANGS)
     seed = check_int("seed", seed)
     if stages is None:
         chosen = list(_STAGES)
@@ -260,7 +269,7 @@ def run_tour(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     settings = MODES[mode]
-    ctx = Context(out, settings, seed)
+    ctx = Context(out, settings, seed, lang)
     from tqdm.auto import tqdm
 
     start = time.perf_counter()
@@ -272,6 +281,10 @@ def run_tour(
             t0 = time.perf_counter()
             section = stage.run(ctx)
             section = section._replace(seconds=time.perf_counter() - t0)
+            if lang == "ko":
+                section = section._replace(
+                    title=_ko.TITLES[section.id], book_says=_ko.BOOK_SAYS[section.id]
+                )
             sections.append(section)
             bar.update(1)
             if echo is not None:
@@ -286,14 +299,32 @@ def run_tour(
         f"Made by `jaxnn tour{flag}` on {datetime.date.today().isoformat()} in {seconds:.0f} s: "
         f"jaxnn {env['jaxnn']}, JAX {env['jax']} ({env['backend']}, {env['cpu_count']} CPUs), "
         f"optax {env['optax']}, Python {env['python']}; seed {seed}. Every number below comes "
-        "from this run."
+        "from this run. Source: chapters 8-9 of the textbook 모두의 딥러닝 (Deep Learning for "
+        "Everyone, 2nd ed., Gilbut) and a lecture on them."
     )
+    if lang == "ko":
+        subtitle = (
+            f"`jaxnn tour{flag} --lang ko`로 {datetime.date.today().isoformat()}에 {seconds:.0f}초 "
+            f"동안 만듦: jaxnn {env['jaxnn']}, JAX {env['jax']} ({env['backend']}, CPU "
+            f"{env['cpu_count']}개), optax {env['optax']}, Python {env['python']}; 시드 {seed}. "
+            "아래의 모든 숫자는 이번 실행에서 나왔다. "
+            "원전: 《모두의 딥러닝》(개정 2판, 길벗) 8-9장과 그 강의."
+        )
     report = Report(
-        title="jaxnn tour: chapters 8-9 of 모두의 딥러닝, run and measured",
+        title=_ko.TITLE
+        if lang == "ko"
+        else "jaxnn tour: chapters 8-9 of 모두의 딥러닝, run and measured",
         subtitle=subtitle,
         sections=tuple(sections),
-        settings={"mode": mode, "seed": seed, "sizes": settings._asdict(), "environment": env},
+        settings={
+            "mode": mode,
+            "seed": seed,
+            "lang": lang,
+            "sizes": settings._asdict(),
+            "environment": env,
+        },
         seconds=seconds,
+        lang=lang,
     )
     write_report(report, out)
     return report

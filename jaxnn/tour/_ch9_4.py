@@ -17,6 +17,7 @@ from jaxnn.experiments import (
     within_noise,
 )
 from jaxnn.report import Section
+from jaxnn.tour import _ko
 from jaxnn.tour._base import (
     Context,
     file_names,
@@ -39,6 +40,12 @@ def _to_target(run: Any, n: int) -> str:
 
 def _lr(run: Any) -> str:
     return f"{run.hyperparameters.get('learning_rate', float('nan')):g}"
+
+
+def _to_target_ko(run: Any, n: int) -> str:
+    if math.isnan(run.examples_to_target):
+        return f"{run.epochs}개 에포크 안에"
+    return f"예제 {int(run.examples_to_target):,}개({fmt(run.examples_to_target / n)} 에포크) 뒤에"
 
 
 def stage_gd_vs_sgd(ctx: Context) -> Section:
@@ -129,6 +136,23 @@ def stage_gd_vs_sgd(ctx: Context) -> Section:
         line2 = (
             f"Per example seen, SGD wins: it reaches the target loss "
             f"{_to_target(sgd_c, first.n)}, GD {_to_target(gd_c, first.n)}."
+        )
+        compiled_ko = {
+            "within noise of": "잡음 범위 안에서 같다:",
+            "slower than": "더 느리다:",
+            "faster than": "더 빠르다:",
+        }[compiled_gap]
+        line1, line2 = ctx.pick(
+            (line1, line2),
+            (
+                f"에포크당 초, {sgd_p.epochs}개 에포크의 중앙값과 사분위 범위: 파이썬 루프에서 SGD "
+                f"에포크({sgd_p.steps_per_epoch}번 디스패치)는 {ms(sgd_p)}, GD의 한 번 업데이트는 "
+                f"{ms(gd_p)}; 하나의 lax.scan으로 컴파일하면 {ms(sgd_c)}로, GD의 {ms(gd_c)}와 "
+                f"비교해 {compiled_ko} SGD를 느려 보이게 하는 것은 계산이 아니라 업데이트마다의 "
+                "디스패치다 (범위가 겹치면 잡음 범위 안의 차이).",
+                f"본 예제 수로 따지면 SGD가 이긴다: SGD는 {_to_target_ko(sgd_c, first.n)}, GD는 "
+                f"{_to_target_ko(gd_c, first.n)} 목표 손실에 닿는다.",
+            ),
         )
     else:  # a custom selection of runs
         line1 = f"{len(first.runs)} runs on {first.dataset}."
@@ -223,6 +247,28 @@ def stage_optimizers(ctx: Context) -> Section:
         f"{fmt(min(r.train_time for r in result.runs), 2)}–"
         f"{fmt(max(r.train_time for r in result.runs), 2)} s.",
     )
+    reading = ctx.pick(
+        reading,
+        (
+            f"{result.epochs}개 에포크 뒤 훈련 손실은 {by_loss[0].name}의 "
+            f"{fmt(last(by_loss[0].train_loss))}부터 {by_loss[-1].name}의 "
+            f"{fmt(last(by_loss[-1].train_loss))}까지 벌어지지만, 테스트 정확도는 {pct(lo)}에서 "
+            f"{pct(hi)} 사이다"
+            + (
+                ": 이 작은 과제에서는 모든 최적화 방법이 거의 같은 곳에 닿는다."
+                if hi - lo < 0.02
+                else "."
+            ),
+            f"속도는 첫 에포크 뒤에 보인다: 테스트 정확도가 {by_first[0].name}(학습률 "
+            f"{_lr(by_first[0])})에서 {pct(first(by_first[0].test_accuracy))}, "
+            f"{by_first[-1].name}(학습률 {_lr(by_first[-1])})에서 "
+            f"{pct(first(by_first[-1].test_accuracy))} (각자 자기 학습률이므로 "
+            "한 학습률에서의 방법 비교가 아니라 설정의 비교다); "
+            f"모두 같은 {updates}번의 컴파일된 업데이트를 "
+            f"{fmt(min(r.train_time for r in result.runs), 2)}–"
+            f"{fmt(max(r.train_time for r in result.runs), 2)}초에 마쳤다.",
+        ),
+    )
     return Section(
         id="ch9.4-optimizers",
         chapter="9.4",
@@ -306,6 +352,8 @@ def stage_paths(ctx: Context) -> Section:
             "each at its own learning rate (the table's settings): about the largest that stays "
             "stable from this start (larger ones diverge), so each is shown at its best."
         )
+        if ctx.lang == "ko" and name != "quadratic_story":
+            caption = _ko.PATHS_CAPTION.format(surface=result.surface.title)
         fig = plot.optimizer_paths(result, grid=s.contour_grid)
         figures.append(save_figure(ctx, fig, f"paths_{name}.png", caption))
         measured.append(
@@ -348,6 +396,28 @@ def stage_paths(ctx: Context) -> Section:
             f"descent is still at x1 = {fmt(gd4.final_point[0], 2)} after {n} steps, while "
             f"momentum's accumulated steps bring it to x1 = {fmt(mom.final_point[0], 2)}."
         )
+    line1_ko = (
+        "0.1·x1² + 2·x2²에서 경사 하강법은 스텝마다 x2에 1 − 4·lr를 곱한다: "
+        "학습률 0.4(×−0.6)에서는 "
+        f"x2의 지그재그가 사라지고 ({n} 스텝 뒤 |x2| = {fmt(abs(gd4.final_point[1]), 2)}), 학습률 "
+        "0.6(×−1.4)에서는 커져서"
+        + (
+            f" {gd6.exit_step} 스텝에 그림 밖으로 나간다"
+            if gd6.exit_step is not None
+            else f" |x2| = {fmt(abs(gd6.final_point[1]), 2)}가 된다"
+        )
+        + f"; 같은 학습률 0.6에서 모멘텀 0.5는 이를 줄인다 (|x2| = "
+        f"{fmt(abs(mom.final_point[1]), 2)})."
+    )
+    line2_ko = (
+        f"완만한 x1 방향(학습률 0.4에서 스텝마다 ×{1 - 0.2 * 0.4:g})에서 경사 하강법은 {n} 스텝 "
+        f"뒤에도 x1 = {fmt(gd4.final_point[0], 2)}에 있지만, 모멘텀은 쌓인 스텝으로 x1 = "
+        f"{fmt(mom.final_point[0], 2)}까지 간다."
+        if second is None or second.surface.minimum is None
+        else f"{second.surface.title}: 각 최적화 방법이 자기 학습률로 움직인 결과는 표에 있다 "
+        "(최솟값까지 스텝, 이탈 스텝)."
+    )
+    line1, line2 = ctx.pick((line1, line2), (line1_ko, line2_ko))
     data = {name: _paths_json(result) for name, result in results.items()}
     return Section(
         id="ch9.4-paths",
