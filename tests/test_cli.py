@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import runpy
 import subprocess
 import sys
@@ -262,3 +263,20 @@ def test_closed_stdout_stops_quietly():
     p.stderr.close()
     assert p.wait(timeout=120) == 141
     assert err == ""
+
+
+# Words a reader sees: the source named, never the team's private word for it.
+PRIVATE = re.compile(r"seed's|the seed\b|what the seed|seed ch\.|seed fig", re.I)
+BOOK = "모두의 딥러닝 (Deep Learning for Everyone, 2nd ed., Gilbut)"
+
+
+def test_help_names_the_book_and_never_says_the_seed(capsys):
+    texts = {}
+    for argv in [[], *([c.name] for c in cli.COMMANDS)]:
+        with pytest.raises(SystemExit):
+            cli.main([*argv, "--help"])
+        texts[" ".join(argv) or "jaxnn"] = capsys.readouterr().out
+    for name, text in texts.items():
+        assert not PRIVATE.search(text), f"{name} --help: {PRIVATE.search(text).group(0)!r}"
+    assert BOOK in " ".join(texts["jaxnn"].split())
+    assert BOOK in " ".join(texts["tour"].split())

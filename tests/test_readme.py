@@ -86,6 +86,8 @@ def test_readme_lists_every_subcommand_and_example():
 
 def test_readme_names_the_book_and_says_how_to_install():
     assert "*모두의 딥러닝* (Deep Learning for Everyone, 2nd ed., Gilbut)" in README
+    private = re.search(r"seed's|the seed\b|what the seed|seed ch\.|seed fig", README, re.I)
+    assert private is None, f"README says {private.group(0)!r}: name the book instead"
     assert "`pip install jaxnn` from a package index installs\nan unrelated project" in README
     assert "`pip install scikit-learn`" in README and "jaxnn[data]" not in README
     assert "about 5 minutes on a 2-core CPU" in README  # the test suite's expected duration

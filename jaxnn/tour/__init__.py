@@ -206,7 +206,9 @@ def write_report(report: Report, out: str | Path) -> list[Path]:
         "seconds": report.seconds,
         "sections": [s._asdict() for s in report.sections],
     }
-    summary.write_text(json.dumps(plain(data), indent=2, allow_nan=False) + "\n", "utf-8")
+    summary.write_text(
+        json.dumps(plain(data), indent=2, allow_nan=False, ensure_ascii=False) + "\n", "utf-8"
+    )
     return [md, page, summary]
 
 

@@ -111,7 +111,7 @@ def plain(obj: Any) -> Any:
 
 def save_json(ctx: Context, name: str, data: Any) -> str:
     """Writes ``data`` (made plain) as indented JSON to ``ctx.out / name``; returns ``name``."""
-    text = json.dumps(plain(data), indent=2, allow_nan=False)
+    text = json.dumps(plain(data), indent=2, allow_nan=False, ensure_ascii=False)
     (ctx.out / name).write_text(text + "\n", encoding="utf-8")
     return name
 
