@@ -606,7 +606,7 @@ class DepthComparison(NamedTuple):
             start, end = float(self.loss[i, 0]), float(self.loss[i, -1])
             drop = 1.0 - end / start if start > 0 else 0.0
             lines.append(
-                f"- {a}: loss {start:.3g} -> {end:.3g} ({100 * drop:.3g}% lower), test accuracy "
+                f"- {a}: loss {start:.3g} → {end:.3g} ({100 * drop:.3g}% lower), test accuracy "
                 f"{float(self.test_accuracy[i]):.0%}: {self.verdict(i)}."
             )
         return "\n".join(lines)
