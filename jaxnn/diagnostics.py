@@ -167,20 +167,47 @@ class DerivativeSummary(NamedTuple):
     near_one: jax.Array
     grid: tuple[float, float]
 
+    def where(self, i: int) -> str:
+        """Where activation ``i``'s largest ``f'`` is, in words that the grid cannot mislead:
+        ``"x > 0"`` for a plateau (ReLU's 1 on every positive x, not "at x = 0.001"), ``"x → 10
+        (edge)"`` when ``f'`` still rises at the grid's edge (softplus' never reaches 1), else
+        the point.
+
+        Examples:
+            >>> s = activation_derivatives(("relu", "softplus", "sigmoid"), num=2001)
+            >>> [s.where(i) for i in range(3)]
+            ['x > 0', 'x → 10 (edge)', '0']
+        """
+        lo, hi = self.grid
+        m, at, share = (float(v[i]) for v in (self.max_derivative, self.argmax, self.near_one))
+        if share >= 0.999:
+            return "every x"
+        if share >= 0.3 and m >= 0.99 and abs(at) <= 0.01 * (hi - lo):  # a plateau from 0 on
+            return "x > 0"
+        if min(at - lo, hi - at) <= 0.01 * (hi - lo):
+            return f"x → {format_value(at, 3)} (edge)"
+        return format_value(at, 3)
+
     def rows(self) -> tuple[list[str], list[list[Any]]]:
-        """Headers and rows: name, max f', argmax, then f'(x) at each point."""
+        """Headers and rows: name, max f', where it is (:meth:`where`), the share of the grid
+        where f' >= 0.99, then f'(x) at each point."""
         headers = ["activation", "max f'", "at x", "f'>=0.99"]
         headers += [f"f'({format_value(float(p), 3)})" for p in self.points]
         rows = [
-            [name, float(self.max_derivative[i]), float(self.argmax[i]), float(self.near_one[i])]
+            [name, float(self.max_derivative[i]), self.where(i), float(self.near_one[i])]
             + [float(d) for d in self.derivatives[i]]
             for i, name in enumerate(self.names)
         ]
         return headers, rows
 
     def table(self) -> str:
-        """The summary as a text table (``f'>=0.99``: share of the grid)."""
-        return format_table(*self.rows(), digits=3)
+        """The summary as a text table (``f'>=0.99``: share of the grid); a maximum just below 1
+        keeps its digits (softplus' 0.99995 is not 1)."""
+        headers, rows = self.rows()
+        for row in rows:
+            if 0.99 <= row[1] < 1:
+                row[1] = format_value(row[1], 6)
+        return format_table(headers, rows, digits=3)
 
     def reading(self, depth: int = 10) -> str:
         """A plain-language reading: what each derivative does to a gradient, ``depth`` layers."""
@@ -201,7 +228,7 @@ class DerivativeSummary(NamedTuple):
                 )
             elif min(at - lo, hi - at) <= 0.01 * (hi - lo):  # the maximum sits at an edge
                 line = (
-                    f"- {name}: f' only approaches {m:.3g} toward x = {at:.3g} and is >= 0.99 "
+                    f"- {name}: f' only approaches {m:.6g} toward x = {at:.3g} and is >= 0.99 "
                     f"{where}: for smaller inputs it still shrinks the gradient at every layer."
                 )
             elif share >= 0.3:

@@ -52,9 +52,9 @@ def stage_activations(ctx: Context) -> Section:
     )
     data = {"headers": headers, "rows": rows, "reading": summary.reading(depth)}
     measured = tuple(
-        f"{name}: f' is at most {fmt(m)} (at x = {fmt(at)}); f' ≥ 0.99 on {pct(share)} of "
-        "[-10, 10]."
-        for name, (m, at, share) in info.items()
+        f"{name}: the largest f' on the grid is {m:.4g}, at {summary.where(k)}; f' ≥ 0.99 on "
+        f"{pct(share)} of [-10, 10]."
+        for k, (name, (m, _, share)) in enumerate(info.items())
     )
     s_max = info["sigmoid"][0]
     t_max, _, t_share = info["tanh"]
@@ -66,7 +66,7 @@ def stage_activations(ctx: Context) -> Section:
         f"{fmt(s_max**depth, 2)}: it fades.",
         f"tanh' reaches {fmt(t_max)} but is ≥ 0.99 on only {pct(t_share)} of the grid; ReLU' is "
         f"exactly 1 on {pct(r_share)} of it (every x > 0), and softplus' (the sigmoid) only "
-        f"approaches {fmt(sp_max)} toward x = {fmt(sp_at)}.",
+        f"approaches {fmt(sp_max, 6)} toward x = {fmt(sp_at)}.",
     )
     reading = ctx.pick(
         reading,
@@ -77,7 +77,8 @@ def stage_activations(ctx: Context) -> Section:
             "곱한다: 기울기가 사라진다.",
             f"tanh'는 {fmt(t_max)}까지 오르지만 격자의 {pct(t_share)}에서만 0.99 이상이다; "
             f"ReLU'는 격자의 {pct(r_share)}(모든 x > 0)에서 정확히 1이고, "
-            f"소프트플러스'(시그모이드)는 x = {fmt(sp_at)} 쪽으로 {fmt(sp_max)}에 다가갈 뿐이다.",
+            f"소프트플러스'(시그모이드)는 x = {fmt(sp_at)} 쪽으로 "
+            f"{fmt(sp_max, 6)}에 다가갈 뿐이다.",
         ),
     )
     return Section(
