@@ -191,6 +191,13 @@ def prepare_figure_file(path: str | None, flag: str = "--plot") -> Path | None:
     return out
 
 
+def print_wrapped(text: str, width: int = 100) -> None:
+    """Prints a paragraph wrapped to ``width`` columns."""
+    import textwrap
+
+    print(textwrap.fill(text, width, break_on_hyphens=False, break_long_words=False))
+
+
 def save_json(path: Path, data: Any) -> Path:
     """Writes ``data`` as indented JSON (NumPy/JAX scalars and arrays converted)."""
 
@@ -822,7 +829,7 @@ def _run_validate(args: argparse.Namespace) -> int:
     steps = args.steps if args.steps is not None else (50 if args.quick else 200)
     reports = validate.run(steps=steps, dtype=args.dtype, key=args.seed, configs=configs)
     rtol, atol = validate.TOLERANCES[args.dtype]
-    print(
+    print_wrapped(
         f"jaxnn beside its reference, {plural(steps, 'step')}, {args.dtype}, seed {args.seed}: "
         f"PASS when |jaxnn - reference| <= atol + rtol*|reference| at every step (rtol={rtol:g}, "
         f"atol={atol:g} unless the row says otherwise) and every value is finite. "
