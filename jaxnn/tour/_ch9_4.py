@@ -38,6 +38,35 @@ def _to_target(run: Any, n: int) -> str:
     return f"after {int(run.examples_to_target):,} examples ({epochs})"
 
 
+def _overlap_note(runs: Any, rtol: float = 0.02) -> str:
+    """Names the optimizers whose training-loss curves lie within ``rtol`` of each other at
+    every epoch (they overlap in the figure), or ``""``.
+
+    Examples:
+        >>> from types import SimpleNamespace as R
+        >>> runs = [R(name="sgd", train_loss=[1.0, 0.5]),
+        ...         R(name="momentum", train_loss=[1.0, 0.505]),
+        ...         R(name="adam", train_loss=[1.0, 0.1])]
+        >>> _overlap_note(runs)
+        ' The curves of sgd and momentum overlap (within 2% at every epoch).'
+    """
+    groups: list[list[Any]] = []
+    for run in runs:
+        y = np.asarray(run.train_loss, dtype=float)
+        for group in groups:
+            ref = np.asarray(group[0].train_loss, dtype=float)
+            if ref.shape == y.shape and np.all(np.abs(y - ref) <= rtol * np.abs(ref)):
+                group.append(run)
+                break
+        else:
+            groups.append([run])
+    close = [g for g in groups if len(g) > 1]
+    if not close:
+        return ""
+    named = "; ".join(" and ".join(r.name for r in g) for g in close)
+    return f" The curves of {named} overlap (within {rtol:.0%} at every epoch)."
+
+
 def _lr(run: Any) -> str:
     return f"{run.hyperparameters.get('learning_rate', float('nan')):g}"
 
@@ -203,7 +232,8 @@ def stage_optimizers(ctx: Context) -> Section:
         ctx,
         plot.optimizer_comparison(result),
         "optimizers.png",
-        "Training loss, test loss and test accuracy per epoch of each Table 9-1 optimizer.",
+        "Training loss, test loss and test accuracy per epoch of each Table 9-1 optimizer "
+        "(line styles cycle with the colours)." + _overlap_note(result.runs),
     )
     updates = result.epochs * (result.n_train // result.batch_size)
     measured = (
