@@ -245,7 +245,8 @@ th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; text-align: left;
 th { background: #f0f0f0; }
 .caption { font-style: italic; margin: 1rem 0 0.2rem; font-size: 0.9rem; }
 figure { margin: 1rem 0; }
-figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
+figure img { max-width: 100%; max-height: 34rem; height: auto; border: 1px solid #ddd; }
+details { margin: 0.5rem 0 1rem; } summary { cursor: pointer; font-weight: 600; }
 figcaption { font-size: 0.9rem; color: #444; }
 code { font-size: 0.9em; }
 """
@@ -331,10 +332,12 @@ def render_html(report: Report, directory: str | Path | None = None, *, embed: b
             f'<div class="book"><strong>{_e(labels["book_says"])}.</strong> {_inline(s.book_says)}'
             "</div>"
         )
-        out.append(f"<h3>{_e(labels['measured'])}</h3>")
-        out.append("<ul>" + "".join(f"<li>{_inline(m)}</li>" for m in s.measured) + "</ul>")
-        for table in s.tables:
-            out.extend(_html_table(table))
+        # The point first (the reading), then the evidence: figures, tables, and the measured
+        # numbers folded away (they repeat the tables in sentences).
+        reading = "<br>".join(_inline(line) for line in s.reading)
+        out.append(
+            f'<div class="reading"><strong>{_e(labels["reading"])}.</strong> {reading}</div>'
+        )
         for fig in s.figures:
             src = _image_src(directory, fig.file, embed)
             out.append("<figure>")
@@ -342,10 +345,11 @@ def render_html(report: Report, directory: str | Path | None = None, *, embed: b
             link = f'<a href="{_e(fig.file)}">{_e(fig.file)}</a>'
             out.append(f"<figcaption>{_inline(fig.caption)} ({link})</figcaption>")
             out.append("</figure>")
-        reading = "<br>".join(_inline(line) for line in s.reading)
-        out.append(
-            f'<div class="reading"><strong>{_e(labels["reading"])}.</strong> {reading}</div>'
-        )
+        for table in s.tables:
+            out.extend(_html_table(table))
+        out.append(f"<details><summary>{_e(labels['measured'])} ({len(s.measured)})</summary>")
+        out.append("<ul>" + "".join(f"<li>{_inline(m)}</li>" for m in s.measured) + "</ul>")
+        out.append("</details>")
         files = ", ".join(f'<a href="{_e(f)}">{_e(f)}</a>' for f in s.files)
         out.append(f'<p class="files">{_e(labels["files"])}: {files} ({s.seconds:.1f} s)</p>')
         out.append("</section>")

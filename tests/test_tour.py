@@ -269,6 +269,7 @@ def test_index_html_in_headless_chromium(tour_run, report, tmp_path):
 _FITS = """
 <script>
 window.addEventListener("load", () => {
+  for (const d of document.querySelectorAll("details")) d.open = true;  // measure folded parts
   const root = document.documentElement, wide = [];
   for (const t of document.querySelectorAll("table, img, p, li, figure")) {
     const r = t.getBoundingClientRect();
