@@ -241,7 +241,8 @@ h2 { margin-top: 2.5rem; border-bottom: 1px solid #ccc; padding-bottom: 0.2rem; 
 .reading { background: #eef4fb; border-left: 4px solid #5b8bc4; padding: 0.5rem 0.8rem; }
 table { border-collapse: collapse; margin: 0 0 1rem; font-size: 0.85rem; max-width: 100%; }
 th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; text-align: left;
-         vertical-align: top; overflow-wrap: anywhere; }
+         vertical-align: top; }
+td.long { overflow-wrap: anywhere; }
 th { background: #f0f0f0; }
 .caption { font-style: italic; margin: 1rem 0 0.2rem; font-size: 0.9rem; }
 figure { margin: 1rem 0; }
@@ -266,6 +267,12 @@ def _inline(text: Any) -> str:
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", _e(text))
 
 
+def _td(text: str) -> str:
+    """A cell; a long word (a recipe call) may break anywhere, numbers and words never do."""
+    long = any(len(word) > 24 for word in text.split())
+    return f'<td class="long">{_e(text)}</td>' if long else f"<td>{_e(text)}</td>"
+
+
 def _html_table(table: Table) -> list[str]:
     link = f' (<a href="{_e(table.file)}">CSV</a>)' if table.file else ""
     out = [f'<p class="caption">{_inline(table.title)}{link}</p>', "<table>"]
@@ -274,7 +281,7 @@ def _html_table(table: Table) -> list[str]:
     )
     out.append("<tbody>")
     for row in table.rows:
-        out.append("<tr>" + "".join(f"<td>{_e(_cell(v))}</td>" for v in row) + "</tr>")
+        out.append("<tr>" + "".join(_td(_cell(v)) for v in row) + "</tr>")
     out.append("</tbody></table>")
     return out
 

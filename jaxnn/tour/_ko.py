@@ -130,6 +130,7 @@ HEADERS = {
     "test accuracy": "테스트 정확도",
     "train s": "훈련 초",
     "output": "출력층",
+    "verdict": "판정",
 }
 
 # Table titles, by the table's CSV file name.
