@@ -1226,6 +1226,9 @@ def build_parser() -> argparse.ArgumentParser:
         )
         _add_common(p, cmd)
         cmd.add_arguments(p)
+        for action in p._actions:  # one metavar for every integer: N
+            if isinstance(action.type, IntRange) and action.metavar is None:
+                action.metavar = "N"
         p.set_defaults(_run=cmd.run)
         parser.commands[cmd.name] = p
     return parser
