@@ -591,6 +591,10 @@ def _run_gd_vs_sgd(args: argparse.Namespace) -> int:
         f"target loss {result.target_loss:.4g} (best linear fit {result.optimal_loss:.4g})"
     )
     print(format_table(headers, rows))
+    print_wrapped(
+        "ms/epoch: the median over the epochs, with its interquartile range (IQR); 's to "
+        "target' sums one run's epoch times. Differences whose IQRs overlap are within noise."
+    )
     if out is not None:
         print(f"wrote {write_csv(out / 'gd_vs_sgd.csv', headers, rows)}")
         print(f"wrote {save_json(out / 'gd_vs_sgd.json', _plain(result))}")

@@ -97,7 +97,10 @@ def stage_gd_vs_sgd(ctx: Context) -> Section:
                 ctx,
                 f"gd_vs_sgd_{model}.csv",
                 f"{result.model} model on {result.dataset} ({result.n} examples): each batch "
-                "size compiled (jaxnn.train.fit) and in a Python loop over a jitted step",
+                "size compiled (jaxnn.train.fit) and in a Python loop over a jitted step; "
+                "ms/epoch is the median over the epochs with its interquartile range (IQR), "
+                "'s to target' one run's summed epoch times: differences whose IQRs overlap "
+                "are within noise",
                 *result.table(),
             )
         )

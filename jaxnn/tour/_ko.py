@@ -142,8 +142,16 @@ TABLE_TITLES = {
         "표의 첫 열을 마지막 은닉층 열로 나눈 값"
     ),
     "depth_training.csv": "같은 깊은 MLP를 각 활성화 함수로 훈련한 결과",
-    "gd_vs_sgd_linear.csv": "선형 모델: 배치 크기별로 컴파일(jaxnn.train.fit)과 파이썬 루프",
-    "gd_vs_sgd_mlp.csv": "MLP 모델: 배치 크기별로 컴파일(jaxnn.train.fit)과 파이썬 루프",
+    "gd_vs_sgd_linear.csv": (
+        "선형 모델: 배치 크기별로 컴파일(jaxnn.train.fit)과 파이썬 루프; 에포크당 ms는 에포크들의 "
+        "중앙값과 사분위 범위, '목표까지 초'는 한 실행의 에포크 시간 합: 사분위 범위가 겹치면 잡음 "
+        "범위 안의 차이"
+    ),
+    "gd_vs_sgd_mlp.csv": (
+        "MLP 모델: 배치 크기별로 컴파일(jaxnn.train.fit)과 파이썬 루프; 에포크당 ms는 에포크들의 "
+        "중앙값과 사분위 범위, '목표까지 초'는 한 실행의 에포크 시간 합: 사분위 범위가 겹치면 잡음 "
+        "범위 안의 차이"
+    ),
     "optimizers.csv": "표 9-1의 최적화 방법이 같은 초기화에서 같은 MLP를 훈련한 결과",
     "conformance.csv": (
         "jaxnn과 기준 구현: 모든 스텝에서 |jaxnn − 기준| ≤ atol + rtol·|기준| 이고 모든 값이 "
