@@ -1207,8 +1207,14 @@ def _add_common(p: argparse.ArgumentParser, cmd: Command) -> None:
         )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``jaxnn`` argument parser with every registered subcommand."""
+def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``jaxnn`` argument parser with every registered subcommand.
+
+    Args:
+        commands: the subcommands whose own options are added (default: all). Every subcommand
+            is listed either way; :func:`main` adds only the options of the one it runs, so
+            that no other command's ``add_arguments`` (which may import a library) runs.
+    """
     parser = _Parser(
         prog="jaxnn",
         description="jaxnn: backpropagation, activations and optimizers in JAX, following "
@@ -1229,7 +1235,8 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         _add_common(p, cmd)
-        cmd.add_arguments(p)
+        if commands is None or cmd.name in commands:
+            cmd.add_arguments(p)
         for action in p._actions:  # one metavar for every integer: N
             if isinstance(action.type, IntRange) and action.metavar is None:
                 action.metavar = "N"
@@ -1249,7 +1256,9 @@ def _flags_for_names(message: str, args: argparse.Namespace) -> str:
 
 
 def _main(argv: list[str] | None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    chosen = next((a for a in argv if not a.startswith("-")), None)  # the subcommand
+    parser = build_parser([chosen] if chosen else [])
     args, extra = parser.parse_known_args(argv)
     if extra:  # reported by the subcommand's parser: "jaxnn xor: error: ..."
         parser.commands.get(args.command, parser).error(

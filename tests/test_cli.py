@@ -280,3 +280,17 @@ def test_help_names_the_book_and_never_says_the_seed(capsys):
         assert not PRIVATE.search(text), f"{name} --help: {PRIVATE.search(text).group(0)!r}"
     assert BOOK in " ".join(texts["jaxnn"].split())
     assert BOOK in " ".join(texts["tour"].split())
+
+
+def test_only_the_chosen_commands_options_are_built(monkeypatch, capsys):
+    # A command whose options import a heavy library (jaxnn study) costs nothing to the others.
+    def heavy(parser):
+        raise AssertionError("built the options of a command that does not run")
+
+    extra = cli.Command("heavy", "a command with heavy options", "jaxnn heavy", heavy, None)
+    monkeypatch.setattr(cli, "COMMANDS", [*cli.COMMANDS, extra])
+    with pytest.raises(SystemExit) as e:
+        cli.main(["--help"])
+    assert e.value.code == 0 and "heavy" in capsys.readouterr().out
+    assert cli.main(["xor", "--epochs", "0"]) == 2
+    assert "--epochs must be" in capsys.readouterr().err
