@@ -22,6 +22,59 @@ _CONTRAST = validate.Config(
 )
 
 
+def _reading(ctx: Context, reports, contrast, passed, worst, dtypes) -> tuple[str, str]:
+    """The section's two reading lines, in the report's language."""
+    s = ctx.settings
+    line1 = (
+        f"{len(passed)} of {len(reports)} configurations match their optax twin or recipe at "
+        f"every one of {s.validate_steps} steps ({dtypes}); "
+        + (
+            f"the largest relative difference is {fmt(worst.max_rel_diff, 2)}, within its "
+            f"tolerance {worst.rtol:g}."
+            if worst.max_rel_diff > 0
+            else "every one is bit-for-bit identical."
+        )
+        if len(passed) == len(reports)
+        else f"{len(reports) - len(passed)} of {len(reports)} configurations FAIL: "
+        + ", ".join(f"{r.name} [{r.dtype}]" for r in reports if not r.passed)
+        + "."
+    )
+    if contrast is not None:
+        line2 = (
+            f"The recipe matters: {contrast.jaxnn_call} beside the plain "
+            f"{contrast.reference_call} differs by up to {fmt(contrast.max_rel_diff, 2)} "
+            + (
+                f"relative (off from step {contrast.first_failure})"
+                if not contrast.passed
+                else "relative"
+            )
+            + ", because legacy Keras adds epsilon to the uncorrected √v."
+        )
+    else:
+        line2 = "The keras.* rows follow the book's legacy Keras calls through exact recipes."
+    line1_ko = (
+        f"{len(reports)}개 구성 중 {len(passed)}개가 {s.validate_steps} 스텝 모두에서 optax 쌍둥이 "
+        f"또는 레시피와 일치한다 ({dtypes}); "
+        + (
+            f"가장 큰 상대 차이는 {fmt(worst.max_rel_diff, 2)}로 허용오차 {worst.rtol:g} 안이다."
+            if worst.max_rel_diff > 0
+            else "모두 비트 단위로 같다."
+        )
+        if len(passed) == len(reports)
+        else f"{len(reports)}개 구성 중 {len(reports) - len(passed)}개가 FAIL: "
+        + ", ".join(f"{r.name} [{r.dtype}]" for r in reports if not r.passed)
+        + "."
+    )
+    line2_ko = (
+        f"레시피가 중요하다: {contrast.jaxnn_call}를 일반 {contrast.reference_call}와 비교하면 "
+        f"상대 차이가 {fmt(contrast.max_rel_diff, 2)}까지 난다. 레거시 케라스는 보정 전의 √v에 "
+        "epsilon을 더하기 때문이다."
+        if contrast is not None
+        else "keras.* 행은 책의 레거시 케라스 호출을 정확한 레시피로 따른다."
+    )
+    return ctx.pick((line1, line2), (line1_ko, line2_ko))
+
+
 def stage_conformance(ctx: Context) -> Section:
     """The section proving Table 9-1 against optax (``jaxnn.validate``), with one deliberate
     contrast row: a legacy Keras call beside the plain optax call instead of its recipe."""
@@ -127,54 +180,7 @@ def stage_conformance(ctx: Context) -> Section:
         "The table lists each configuration's jaxnn call, its reference call and the largest "
         "differences; its last row is the contrast, not counted among the configurations.",
     )
-    line1 = (
-        f"{len(passed)} of {len(reports)} configurations match their optax twin or recipe at "
-        f"every one of {s.validate_steps} steps ({dtypes}); "
-        + (
-            f"the largest relative difference is {fmt(worst.max_rel_diff, 2)}, within its "
-            f"tolerance {worst.rtol:g}."
-            if worst.max_rel_diff > 0
-            else "every one is bit-for-bit identical."
-        )
-        if len(passed) == len(reports)
-        else f"{len(reports) - len(passed)} of {len(reports)} configurations FAIL: "
-        + ", ".join(f"{r.name} [{r.dtype}]" for r in reports if not r.passed)
-        + "."
-    )
-    if contrast is not None:
-        line2 = (
-            f"The recipe matters: {contrast.jaxnn_call} beside the plain "
-            f"{contrast.reference_call} differs by up to {fmt(contrast.max_rel_diff, 2)} "
-            + (
-                f"relative (off from step {contrast.first_failure})"
-                if not contrast.passed
-                else "relative"
-            )
-            + ", because legacy Keras adds epsilon to the uncorrected √v."
-        )
-    else:
-        line2 = "The keras.* rows follow the book's legacy Keras calls through exact recipes."
-    line1_ko = (
-        f"{len(reports)}개 구성 중 {len(passed)}개가 {s.validate_steps} 스텝 모두에서 optax 쌍둥이 "
-        f"또는 레시피와 일치한다 ({dtypes}); "
-        + (
-            f"가장 큰 상대 차이는 {fmt(worst.max_rel_diff, 2)}로 허용오차 {worst.rtol:g} 안이다."
-            if worst.max_rel_diff > 0
-            else "모두 비트 단위로 같다."
-        )
-        if len(passed) == len(reports)
-        else f"{len(reports)}개 구성 중 {len(reports) - len(passed)}개가 FAIL: "
-        + ", ".join(f"{r.name} [{r.dtype}]" for r in reports if not r.passed)
-        + "."
-    )
-    line2_ko = (
-        f"레시피가 중요하다: {contrast.jaxnn_call}를 일반 {contrast.reference_call}와 비교하면 "
-        f"상대 차이가 {fmt(contrast.max_rel_diff, 2)}까지 난다. 레거시 케라스는 보정 전의 √v에 "
-        "epsilon을 더하기 때문이다."
-        if contrast is not None
-        else "keras.* 행은 책의 레거시 케라스 호출을 정확한 레시피로 따른다."
-    )
-    line1, line2 = ctx.pick((line1, line2), (line1_ko, line2_ko))
+    line1, line2 = _reading(ctx, reports, contrast, passed, worst, dtypes)
     data = {
         "steps": s.validate_steps,
         "dtypes": s.validate_dtypes,
