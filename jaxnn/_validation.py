@@ -23,6 +23,7 @@ __all__ = [
     "check_choice",
     "check_finite",
     "check_int",
+    "check_key",
     "check_learning_rate",
     "check_nonnegative",
     "check_positive",
@@ -140,8 +141,15 @@ def check_unit_interval(name: str, value: Any, hint: str = "") -> None:
         raise ValueError(f"`{name}` must be in [0, 1), got {name}={value!r}. {hint}".rstrip())
 
 
-def check_int(name: str, value: Any, *, minimum: int | None = None, hint: str = "") -> int:
-    """Raises unless ``value`` is a Python/NumPy integer (not bool) >= ``minimum``."""
+def check_int(
+    name: str,
+    value: Any,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    hint: str = "",
+) -> int:
+    """Raises unless ``value`` is a Python/NumPy integer (not bool) in ``[minimum, maximum]``."""
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
         raise TypeError(
             f"`{name}` must be an integer, got {name}={value!r} "
@@ -150,7 +158,24 @@ def check_int(name: str, value: Any, *, minimum: int | None = None, hint: str = 
     value = int(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"`{name}` must be >= {minimum}, got {name}={value}. {hint}".rstrip())
+    if maximum is not None and value > maximum:
+        raise ValueError(f"`{name}` must be <= {maximum}, got {name}={value}. {hint}".rstrip())
     return value
+
+
+def check_key(key: Any, name: str = "key") -> None:
+    """Raises a TypeError unless ``key`` is one JAX PRNG key (typed, or raw ``uint32[2]``)."""
+    if isinstance(key, jax.Array) and (
+        (jnp.issubdtype(key.dtype, jax.dtypes.prng_key) and key.shape == ())
+        or (key.dtype == jnp.uint32 and key.shape == (2,))
+    ):
+        return
+    shape = getattr(key, "shape", None)
+    extra = f" (an array of shape {shape}: pass one key, e.g. keys[0])" if shape else ""
+    raise TypeError(
+        f"`{name}` must be a JAX PRNG key such as jax.random.key(0), got {key!r}{extra}. "
+        "jaxnn never draws randomness from hidden global state."
+    )
 
 
 def check_bool(name: str, value: Any) -> bool:

@@ -857,6 +857,20 @@ def _run_sweep(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------------------
+# jaxnn study (the optimizer benchmark: problems x optimizers x budgets x seeds; jaxnn.study)
+def _add_study(parser: argparse.ArgumentParser) -> None:
+    from jaxnn.study import cli as study_cli
+
+    study_cli.add_arguments(parser)
+
+
+def _run_study(args: argparse.Namespace) -> int:
+    from jaxnn.study import cli as study_cli
+
+    return study_cli.run(args, prepare_out_dir(args.out))
+
+
+# --------------------------------------------------------------------------------------------
 # jaxnn tour (every chapter, one report)
 
 
@@ -1004,6 +1018,14 @@ COMMANDS: list[Command] = [
         "jaxnn sweep --quick --out results/sweep",
         _add_sweep,
         _run_sweep,
+    ),
+    Command(
+        "study",
+        "benchmark optimizers across problems, tuning budgets and seeds (Schmidt et al. 2021), "
+        "every run of an optimizer vmapped in one compiled program",
+        "jaxnn study --quick --out results/study",
+        _add_study,
+        _run_study,
     ),
     Command(
         "tour",

@@ -39,6 +39,7 @@ from jaxnn._validation import (
     check_nonnegative,
     check_positive,
 )
+from jaxnn.permutation import permutation
 
 __all__ = [
     "Dataset",
@@ -469,8 +470,9 @@ def train_test_split(
 def epoch_order(key: jax.Array | None, n: int, *, shuffle: bool = True) -> jax.Array:
     """The order in which an epoch visits ``n`` examples.
 
-    ``jax.random.permutation(key, n)`` with shuffling, ``0 .. n - 1`` without (``key`` unused,
-    may be ``None``). Works inside ``jit`` (``n`` static).
+    ``jax.random.permutation(key, n)`` with shuffling (computed by the faster, bit-identical
+    :func:`jaxnn.permutation.permutation`), ``0 .. n - 1`` without (``key`` unused, may be
+    ``None``). Works inside ``jit`` (``n`` static).
 
     Examples:
         >>> import jax
@@ -487,7 +489,7 @@ def epoch_order(key: jax.Array | None, n: int, *, shuffle: bool = True) -> jax.A
             "shuffle=False for the order 0 .. n-1."
         )
     _check_key(key)
-    return jax.random.permutation(key, n).astype(jnp.int32)
+    return permutation(key, n)
 
 
 def minibatch_indices(

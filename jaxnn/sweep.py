@@ -1,8 +1,8 @@
 """Research sweeps: many seeds x learning rates trained at once in one compiled program.
 
 ``sweep`` trains every pair ``(learning rate i, key j)`` of a grid with ``jax.vmap`` over the
-same compiled epoch as :func:`jaxnn.train.fit` (:func:`jaxnn.train.make_epoch`). Each run is
-the run ``fit`` would make alone:
+same compiled epoch as :func:`jaxnn.train.fit` (:func:`jaxnn.train.make_epoch`, its fast
+flagged form). Each run is the run ``fit`` would make alone:
 
     init_key, data_key = split(key_j)
     params = init_params(init_key)
@@ -12,19 +12,20 @@ the run ``fit`` would make alone:
         epoch e of make_epoch on permutation(fold_in(data_key, e), n)
 
 ``fit(loss_fn, init_params(init_key), make_optimizer(lr), x, y, key=data_key, ...)`` gives the
-same parameters (up to float rounding of the batched arithmetic). A run whose loss or new
-parameters become non-finite stops there, as in ``fit(on_nonfinite="stop")``: it keeps the last
-finite parameters, is marked ``diverged`` and its later ``epoch_loss`` entries are NaN.
+same parameters (up to float rounding of the batched arithmetic). A run that meets a non-finite
+loss, parameter or optimizer state is marked ``diverged``: it keeps the parameters and state of
+the end of its last finite epoch, and its ``epoch_loss`` is NaN from the epoch that diverged.
 
 The data are shared by all runs (not copied per run). Runs are flattened into one axis of
 ``len(learning_rates) * len(keys)`` runs; when that many would not fit in memory (an estimate of
-parameters, optimizer states, gradients, activations and history per run), the runs go in
-equal chunks one after another, through the same compiled program (the last chunk is padded).
+parameters, optimizer states, gradients, activations, the data in epoch order and history per
+run), the runs go in equal chunks one after another through the same compiled programs (the
+last chunk padded), initial parameters included. With ``mesh=`` each chunk's runs are split
+over the devices of a ``jax.sharding.Mesh``.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 import sys
@@ -36,9 +37,15 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from jaxnn import train
+from jaxnn import parallel
 from jaxnn._validation import check_bool, check_callable, check_int
+from jaxnn.engine import cache
+from jaxnn.engine.checks import as_data, check_pair, check_scalar_fn
+from jaxnn.engine.epoch import make_epoch
+from jaxnn.engine.placement import data_axis
+from jaxnn.engine.step import MAX_EPOCH, all_finite, epoch_key, steps_per_epoch
 from jaxnn.optim.base import check_float_params
 
 __all__ = ["SweepResult", "estimate_run_bytes", "sweep"]
@@ -190,8 +197,8 @@ def _memory_budget() -> int:
         return 4 << 30
 
 
-def _init_runs(init_params: Callable) -> Callable:
-    """``inits(keys (K,)) -> (params (K, ...), data_keys (K,))``, vmapped."""
+def _init_program(init_params: Callable) -> Callable:
+    """``inits(keys (R,)) -> (params (R, ...), data_keys (R,))``, vmapped."""
 
     def one(key):
         init_key, data_key = jax.random.split(key)
@@ -200,31 +207,74 @@ def _init_runs(init_params: Callable) -> Callable:
     return jax.vmap(one)
 
 
-def _make_runs(loss_fn, make_optimizer, n, batch_size, shuffle, epochs) -> Callable:
+def _runs_program(loss_fn, make_optimizer, n, batch_size, shuffle, epochs) -> Callable:
     """``runs(lrs (R,), data_keys (R,), params (R, ...), x, y)``: R training runs, vmapped."""
 
     def one_run(lr, data_key, params, x, y):
         optimizer = make_optimizer(lr)
         opt_state = optimizer.init(params)
-        epoch_fn = train.make_epoch(loss_fn, optimizer, n, batch_size, shuffle=shuffle)
+        epoch_fn = make_epoch(
+            loss_fn, optimizer, n, batch_size, shuffle=shuffle, on_nonfinite="flag"
+        )
 
         def body(carry, e):
             p, s, alive = carry
-            new_p, new_s, stats = epoch_fn(p, s, train.epoch_key(data_key, e), x, y)
-            # a dead run keeps its last finite params; the epoch that dies keeps those before
-            # its first bad update (the "stop" policy of make_epoch), as fit does
-            p, s = train._select(alive, (new_p, new_s), (p, s))
-            ok = alive & stats.applied[-1]
+            new_p, new_s, stats = epoch_fn(p, s, epoch_key(data_key, e), x, y)
+            # this epoch and every earlier one finite (losses, parameters, optimizer state)
+            ok = alive & stats.applied[-1] & all_finite((new_p, new_s))
+            p, s = jax.tree.map(lambda a, b: jnp.where(ok, a, b), (new_p, new_s), (p, s))
             loss = jnp.where(ok, stats.epoch_loss, jnp.nan)
             return (p, s, ok), (stats.step_loss, loss)
 
         init = (params, opt_state, jnp.array(True))
         (params, opt_state, alive), (step_loss, epoch_loss) = jax.lax.scan(
-            body, init, jnp.arange(epochs)
+            body, init, jnp.arange(epochs, dtype=jnp.int32)
         )
         return params, opt_state, step_loss, epoch_loss, ~alive
 
     return jax.vmap(one_run, in_axes=(0, 0, 0, None, None))
+
+
+class _Plan(NamedTuple):
+    """How the runs of a grid go: ``chunks`` compiled calls of ``runs_per_chunk`` runs."""
+
+    chunks: int
+    runs_per_chunk: int
+    by_guard: bool  # the memory guard split the grid
+    per_run: int  # the estimate of one run's bytes (0 when runs_per_chunk was given)
+    budget: int
+
+
+def _plan(total: int, per_run: int, budget: int, runs_per_chunk: int | None, devices: int):
+    """Equal chunks (the least padding), never of one run, a multiple of ``devices`` runs."""
+    by_guard = False
+    if runs_per_chunk is None:
+        runs_per_chunk = min(total, max(1, budget // per_run))
+        by_guard = runs_per_chunk < total
+    runs_per_chunk = min(runs_per_chunk, total)
+    chunks = -(-total // runs_per_chunk)
+    runs_per_chunk = -(-total // chunks)
+    runs_per_chunk = max(runs_per_chunk, min(2, total))  # vmap of one run rounds differently
+    runs_per_chunk = -(-runs_per_chunk // devices) * devices
+    chunks = -(-total // runs_per_chunk)
+    return _Plan(chunks, runs_per_chunk, by_guard, per_run, budget)
+
+
+def _run_bytes(loss_fn, params, opt_state, x, y, batch, epochs, steps) -> int:
+    """:func:`estimate_run_bytes` plus what a sweep run holds besides: its copy of the data in
+    epoch order, its batch and its history buffers (step and epoch losses)."""
+    xb, yb = x[:batch], y[:batch]
+    per_run = estimate_run_bytes(loss_fn, params, opt_state, xb, yb)
+    per_run += x.nbytes + y.nbytes + xb.nbytes + yb.nbytes
+    return per_run + 4 * epochs * (steps + 1) + 64
+
+
+def _place_runs(tree: Any, mesh: Mesh | None) -> Any:
+    """The runs axis (leading) of every leaf split over ``mesh`` (unchanged without one)."""
+    if mesh is None:
+        return tree
+    sharding = NamedSharding(mesh, PartitionSpec(data_axis(mesh)))
+    return jax.device_put(tree, sharding)
 
 
 def sweep(
@@ -242,6 +292,7 @@ def sweep(
     progress: bool | None = None,
     max_memory: int | None = None,
     runs_per_chunk: int | None = None,
+    mesh: Mesh | None = None,
 ) -> SweepResult:
     """Trains every (learning rate, key) pair of a grid at once, vmapped in one compiled program.
 
@@ -257,12 +308,22 @@ def sweep(
     initial parameters come from a second, small program ``vmap(init_params)`` over the keys,
     shared by every sweep with the same ``init_params`` and number of keys). Both are cached:
     a second sweep of the same shapes and functions compiles nothing. A run that meets a
-    non-finite loss stops as ``fit(on_nonfinite="stop")`` does and is marked in ``diverged``.
+    non-finite update is marked in ``diverged`` and keeps the parameters and state it had at the
+    end of its last finite epoch (``fit(on_nonfinite="stop")`` keeps those before the bad update
+    itself: the same when the epoch is one update, full batch).
 
     Memory guard: when ``runs_per_chunk`` is None, the runs per compiled call are
-    ``max_memory // estimate_run_bytes(...)`` (plus the history buffers); if the grid needs more,
-    it runs in equal chunks one after another and a ``ResourceWarning`` says so. The results
-    do not depend on the chunking.
+    ``max_memory // per_run`` with ``per_run = estimate_run_bytes(...)`` plus each run's copy of
+    the data in its epoch order, its batch and its history buffers; if the grid needs more, it
+    runs in equal chunks one after another (initial parameters included: nothing is built for
+    all runs at once) and a ``ResourceWarning`` says so. Results do not depend on the chunking
+    (bit for bit in the tests), except that a chunk is never a single run: ``vmap`` over one
+    run compiles to other arithmetic (up to ~4e-7 apart), so ``runs_per_chunk=1`` runs pairs.
+
+    Many devices (``mesh``): the runs axis of every chunk is split over the mesh's devices
+    (``NamedSharding(mesh, P(axis))``, the data replicated), so each device trains
+    ``runs_per_chunk / devices`` runs; ``runs_per_chunk`` is rounded up to a multiple of the
+    device count. The results equal the single-device sweep up to float rounding.
 
     Args:
         loss_fn: ``loss_fn(params, x_batch, y_batch) -> scalar``.
@@ -282,6 +343,8 @@ def sweep(
             memory, a quarter of the RAM on CPU).
         runs_per_chunk: force this many runs per compiled call (default None: the memory guard
             decides). The grid is padded to a multiple of it.
+        mesh: a ``jax.sharding.Mesh`` whose only axis (or axis named ``"data"``) splits the
+            runs (default None: one device).
 
     Returns:
         A :class:`SweepResult` with leading axes ``(L, K)``.
@@ -303,12 +366,9 @@ def sweep(
         >>> bool((r.final_loss[1] < r.final_loss[0]).all())
         True
     """
-    check_callable("loss_fn", loss_fn, "loss_fn(params, x_batch, y_batch) -> scalar loss")
-    check_callable("init_params", init_params, "init_params(key) -> params")
-    check_callable("make_optimizer", make_optimizer, "make_optimizer(learning_rate) -> optimizer")
-    rates = _check_learning_rates(learning_rates)
-    keys = _check_keys(keys)
-    epochs = check_int("epochs", epochs, minimum=1)
+    loss_fn, init_params, make_optimizer = _check_functions(loss_fn, init_params, make_optimizer)
+    rates, keys = _check_learning_rates(learning_rates), _check_keys(keys)
+    epochs = check_int("epochs", epochs, minimum=1, maximum=MAX_EPOCH)
     shuffle = check_bool("shuffle", shuffle)
     if progress is not None:
         progress = check_bool("progress", progress)
@@ -316,8 +376,9 @@ def sweep(
         max_memory = check_int("max_memory", max_memory, minimum=1)
     if runs_per_chunk is not None:
         runs_per_chunk = check_int("runs_per_chunk", runs_per_chunk, minimum=1)
-    x, y = train._as_data("x", x), train._as_data("y", y)
-    train._check_pair("x", x, "y", y)
+    devices = 1 if mesh is None else mesh.shape[data_axis(mesh)]
+    x, y = as_data("x", x), as_data("y", y)
+    check_pair("x", x, "y", y)
     n = x.shape[0]
     if batch_size is not None:
         batch_size = check_int("batch_size", batch_size, minimum=1)
@@ -326,8 +387,57 @@ def sweep(
                 f"`batch_size` must be between 1 and the number of examples n={n}, got "
                 f"batch_size={batch_size}. Use batch_size=None for full-batch gradient descent."
             )
+    params, opt_state = _run_shapes(
+        loss_fn, init_params, make_optimizer, rates, keys, x, y, batch_size
+    )
 
-    # Shapes of one run, checked as fit checks them (nothing is computed).
+    n_lr, n_keys = len(rates), keys.shape[0]
+    total, steps = n_lr * n_keys, steps_per_epoch(n, batch_size)
+    per_run, budget = 0, max_memory
+    if runs_per_chunk is None:
+        batch = n if batch_size is None else batch_size
+        per_run = _run_bytes(loss_fn, params, opt_state, x, y, batch, epochs, steps)
+        budget = _memory_budget() if max_memory is None else max_memory
+    plan = _plan(total, per_run, budget or 0, runs_per_chunk, devices)
+    if plan.by_guard:
+        warnings.warn(
+            f"sweep: the {n_lr} x {n_keys} grid ({total} runs, about {per_run:,} bytes each) "
+            f"does not fit in {budget:,} bytes at once; running it in {plan.chunks} chunks of "
+            f"{plan.runs_per_chunk} runs one after another (pass max_memory= or runs_per_chunk= "
+            "to change this).",
+            ResourceWarning,
+            stacklevel=2,
+        )
+    config = (loss_fn, make_optimizer, n, batch_size, shuffle, epochs)
+    results, compile_time, run_time = _run_chunks(
+        config, init_params, rates, keys, x, y, plan, mesh, progress, total
+    )
+    grid = jax.tree.map(lambda a: a.reshape(n_lr, n_keys, *a.shape[1:]), results)
+    params, opt_state, step_loss, epoch_loss, diverged = grid
+    return SweepResult(
+        params=params,
+        opt_state=opt_state,
+        step_loss=step_loss,
+        epoch_loss=epoch_loss,
+        diverged=diverged,
+        learning_rates=rates,
+        keys=keys,
+        chunks=plan.chunks,
+        runs_per_chunk=plan.runs_per_chunk,
+        compile_time=compile_time,
+        run_time=run_time,
+    )
+
+
+def _check_functions(loss_fn, init_params, make_optimizer) -> tuple:
+    check_callable("loss_fn", loss_fn, "loss_fn(params, x_batch, y_batch) -> scalar loss")
+    check_callable("init_params", init_params, "init_params(key) -> params")
+    check_callable("make_optimizer", make_optimizer, "make_optimizer(learning_rate) -> optimizer")
+    return loss_fn, init_params, make_optimizer
+
+
+def _run_shapes(loss_fn, init_params, make_optimizer, rates, keys, x, y, batch_size) -> tuple:
+    """The shapes of one run's params and optimizer state, checked as fit checks them."""
     try:
         params = jax.eval_shape(init_params, keys[0])
     except Exception as e:
@@ -349,99 +459,73 @@ def sweep(
             f"{optimizer!r}."
         )
     opt_state = jax.eval_shape(optimizer.init, params)
-    batch = n if batch_size is None else batch_size
-    train._check_scalar_fn("loss_fn", loss_fn, params, x[:batch], y[:batch], "loss")
+    batch = x.shape[0] if batch_size is None else batch_size
+    xb = jax.ShapeDtypeStruct((batch, *x.shape[1:]), x.dtype)
+    yb = jax.ShapeDtypeStruct((batch, *y.shape[1:]), y.dtype)
+    check_scalar_fn("loss_fn", loss_fn, params, xb, yb, "loss")
+    return params, opt_state
 
-    n_lr, n_keys = len(rates), keys.shape[0]
-    total = n_lr * n_keys
-    steps = train.steps_per_epoch(n, batch_size)
-    chunked_by_guard = False
-    if runs_per_chunk is None:
-        per_run = estimate_run_bytes(loss_fn, params, opt_state, x[:batch], y[:batch])
-        # + each run's gathered batch and its history buffers (step and epoch losses)
-        per_run += x[:batch].nbytes + y[:batch].nbytes + 4 * epochs * (steps + 1) + 64
-        budget = _memory_budget() if max_memory is None else max_memory
-        fits = max(1, budget // per_run)
-        runs_per_chunk = min(total, fits)
-        chunked_by_guard = runs_per_chunk < total
-    runs_per_chunk = min(runs_per_chunk, total)
-    chunks = -(-total // runs_per_chunk)
-    runs_per_chunk = -(-total // chunks)  # equal chunks: the least padding
-    if chunked_by_guard:
-        warnings.warn(
-            f"sweep: the {n_lr} x {n_keys} grid ({total} runs, about {per_run:,} bytes each) "
-            f"does not fit in {budget:,} bytes at once; running it in {chunks} chunks of "
-            f"{runs_per_chunk} runs one after another (pass max_memory= or runs_per_chunk= to "
-            "change this).",
-            ResourceWarning,
-            stacklevel=2,
-        )
 
-    dtype = jnp.float32 if not jax.config.jax_enable_x64 else jnp.float64
-    all_rates = np.repeat(rates, n_keys)  # run r = i * K + j
-    key_index = np.tile(np.arange(n_keys), n_lr)
-    pad = chunks * runs_per_chunk - total
-    if pad:  # repeat the first run: its results are dropped
-        all_rates = np.concatenate([all_rates, np.repeat(all_rates[:1], pad)])
-        key_index = np.concatenate([key_index, np.zeros(pad, key_index.dtype)])
-    all_rates = jnp.asarray(all_rates, dtype)
+def _run_chunks(config, init_params, rates, keys, x, y, plan: _Plan, mesh, progress, total):
+    """Every chunk: its runs' initial params (a small vmapped program shared by every sweep
+    with the same ``init_params`` and chunk size), then the training program; results on the
+    host. Returns ``(outs, compile_time, run_time)``."""
+    n_keys, size = keys.shape[0], plan.runs_per_chunk
+    dtype = jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
+    padded = plan.chunks * size
+    run_rate = np.resize(np.repeat(rates, n_keys), padded)  # run r = i * K + j; pad repeats
+    run_key = np.resize(np.tile(np.arange(n_keys), len(rates)), padded)
+    if mesh is not None:
+        x, y = parallel.replicate((x, y), mesh)
 
-    # The initial params of each key: one small program shared by every sweep with the same
-    # init_params and number of keys (e.g. the optimizers of one study).
-    inits, init_time = train._compiled(
-        ("sweep-init", init_params), lambda: _init_runs(init_params), (keys,)
+    def chunk_args(c: int) -> tuple:
+        part = slice(c * size, (c + 1) * size)
+        run_keys = _place_runs(keys[jnp.asarray(run_key[part])], mesh)
+        return _place_runs(jnp.asarray(run_rate[part], dtype), mesh), run_keys
+
+    rates0, keys0 = chunk_args(0)
+    inits, compile_time = cache.compiled(
+        ("sweep-init", init_params, mesh), lambda: _init_program(init_params), (keys0,)
     )
-    t0 = time.perf_counter()
-    key_params, data_keys = inits(keys)
-    init_run_time = time.perf_counter() - t0
-    key_index = jnp.asarray(key_index)
-
-    config = ("sweep", loss_fn, make_optimizer, n, batch_size, shuffle, epochs)
-
-    def chunk_args(part: slice) -> tuple:
-        idx = key_index[part]
-        params = jax.tree.map(lambda a: a[idx], key_params)
-        return all_rates[part], data_keys[idx], params, x, y
-
-    build = functools.partial(_make_runs, loss_fn, make_optimizer, n, batch_size, shuffle, epochs)
-    compiled, compile_time = train._compiled(config, build, chunk_args(slice(0, runs_per_chunk)))
-    compile_time += init_time
-
+    params0, data_keys0 = inits(keys0)
+    runs, seconds = cache.compiled(
+        ("sweep", *config, mesh),
+        lambda: _runs_program(*config),
+        (rates0, data_keys0, params0, x, y),
+    )
+    compile_time += seconds
     show = sys.stderr.isatty() if progress is None else progress
     bar = None
     if show:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=total, unit="run", desc="sweep", leave=False)
-    outs = []
-    t0 = time.perf_counter()
+    results, t0 = None, time.perf_counter()
     try:
-        for c in range(chunks):
-            part = slice(c * runs_per_chunk, (c + 1) * runs_per_chunk)
-            out = compiled(*chunk_args(part))
-            outs.append(jax.block_until_ready(out))
+        for c in range(plan.chunks):
+            chunk_rates, chunk_keys = chunk_args(c)
+            params, data_keys = inits(chunk_keys)
+            out = runs(chunk_rates, data_keys, params, x, y)
+            del params, data_keys
+            results = _store(results, out, c * size, total)
+            del out
             if bar is not None:
-                bar.update(min(runs_per_chunk, total - c * runs_per_chunk))
+                bar.update(min(size, total - c * size))
     finally:
         if bar is not None:
             bar.close()
-    run_time = time.perf_counter() - t0 + init_run_time
+    return results, compile_time, time.perf_counter() - t0
 
-    def grid(*leaves):
-        whole = leaves[0] if len(leaves) == 1 else jnp.concatenate(leaves)
-        return whole[:total].reshape(n_lr, n_keys, *whole.shape[1:])
 
-    params, opt_state, step_loss, epoch_loss, diverged = jax.tree.map(grid, *outs)
-    return SweepResult(
-        params=params,
-        opt_state=opt_state,
-        step_loss=np.asarray(step_loss),
-        epoch_loss=np.asarray(epoch_loss),
-        diverged=np.asarray(diverged),
-        learning_rates=rates,
-        keys=keys,
-        chunks=chunks,
-        runs_per_chunk=runs_per_chunk,
-        compile_time=compile_time,
-        run_time=run_time,
-    )
+def _store(results: Any, out: Any, start: int, total: int) -> Any:
+    """Copies one chunk's outputs into the host arrays of all ``total`` runs (made on the first
+    chunk): no list of chunks and no concatenation, so the host holds the result once."""
+    if results is None:
+        results = jax.tree.map(lambda a: np.empty((total, *a.shape[1:]), a.dtype), out)
+
+    def put(whole, part):
+        rows = min(part.shape[0], total - start)
+        whole[start : start + rows] = np.asarray(part[:rows])
+
+    jax.tree.map(put, results, out)
+    return results

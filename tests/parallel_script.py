@@ -136,6 +136,22 @@ def run(heavy: bool) -> dict:
     )
     runs["make_epoch_single"] = {"params": _leaves(p), "step_loss": stats.step_loss.tolist()}
 
+    # sweep: the runs axis split over 4 devices (runs_per_chunk rounded to a multiple of 4)
+    sweep_kw = dict(keys=jax.random.split(key, 3), learning_rates=[0.01, 0.03],
+                    batch_size=batch_size, epochs=epochs, progress=False)  # fmt: skip
+    init = lambda k: nn.init_mlp(k, [3, 16, 1])  # noqa: E731
+    alone = train.sweep(plain_loss, init, optim.adam, x, y, **sweep_kw)
+    sharded = train.sweep(plain_loss, init, optim.adam, x, y, mesh=m4, **sweep_kw)
+    runs["sweep_single"] = {
+        "params": _leaves(alone.params),
+        "epoch_loss": alone.epoch_loss.tolist(),
+    }
+    runs["sweep_mesh4"] = {
+        "params": _leaves(sharded.params),
+        "epoch_loss": sharded.epoch_loss.tolist(),
+        "runs_per_chunk": sharded.runs_per_chunk,
+    }
+
     errors = report["errors"]
 
     def bad_fit(**kwargs):

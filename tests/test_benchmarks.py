@@ -44,6 +44,22 @@ def test_benchmarks_readme_matches_the_results_files():
         assert d["machine"]["date"] in expected
 
 
+def test_docs_benchmarks_page_matches_the_results_files():
+    results = run.load_results()
+    page = run.render_docs_page(results)
+    assert run.DOCS_PAGE.read_text(encoding="utf-8") == page, (
+        "docs/guides/benchmarks.md is stale: python benchmarks/run.py --readme-only"
+    )
+    # the same tables as benchmarks/README.md, with the plots linked from docs/guides/
+    assert "\n".join(run.render_sections(results, "results")) in run.render_bench_readme(results)
+    for name in results:
+        if (run.RESULTS / f"{name}.png").exists():
+            assert f"](../../benchmarks/results/{name}.png)" in page
+            assert (
+                (run.DOCS_PAGE.parent / f"../../benchmarks/results/{name}.png").resolve().exists()
+            )
+
+
 def test_top_readme_block_matches_the_results_files():
     text = run.TOP_README.read_text(encoding="utf-8")
     block = run.render_top_block(run.load_results())

@@ -15,7 +15,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxnn import checkpoint, data, optim, train
+from jaxnn import checkpoint, data, engine, optim, train
+from jaxnn.engine import epoch as engine_epoch
 from tests.helpers import assert_trees_allclose
 
 pytestmark = pytest.mark.xdist_group("train")  # one worker: fit's compiled programs are shared
@@ -329,13 +330,14 @@ def test_readme_checkpoint_example_runs(tmp_path, monkeypatch):
 )
 def test_guard_by_cond_and_by_where_give_the_same_run(policy, settings, monkeypatch):
     # The guard picks new or old values with lax.cond on CPU and jnp.where on GPU/TPU
-    # (train._select); both must give the same run: the same steps applied, skipped or
+    # (jaxnn.engine.epoch.select); both must give the same run: the same steps applied, skipped or
     # stopped at, and the same numbers up to float rounding (XLA fuses the update with the
     # where, which can round the last bit differently: measured 1 ulp). Each mode compiles its
     # own program (the mode is part of fit's cache key), checked through the compile times.
     results, opt = {}, optim.adam(0.1)  # one optimizer: the cache key differs by mode alone
+    engine.cache_clear()  # programs are cached by value: other tests may have built these
     for use_cond in (True, False):
-        monkeypatch.setattr(train, "_SELECT_WITH_COND", use_cond)
+        monkeypatch.setattr(engine_epoch, "SELECT_WITH_COND", use_cond)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # the stop policy's warning
             r = train.fit(

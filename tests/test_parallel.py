@@ -139,6 +139,15 @@ class TestEightSimulatedDevices:
             atol=ATOL_DATA_PARALLEL,
         )
 
+    def test_sweep_sharded_over_four_devices_equals_one_device(self, report):
+        single, sharded = report["runs"]["sweep_single"], report["runs"]["sweep_mesh4"]
+        assert sharded["runs_per_chunk"] == 8  # 6 runs, rounded up to a multiple of 4
+        for part in ("params", "epoch_loss"):
+            assert_trees_allclose(
+                [np.asarray(a) for a in sharded[part]], [np.asarray(a) for a in single[part]],
+                rtol=1e-6, atol=1e-6, msg=part,
+            )  # fmt: skip
+
     @pytest.mark.parametrize(
         "case, words",
         [

@@ -218,29 +218,35 @@ def test_non_finite_update_with_finite_loss_keeps_the_params_before_it():
     assert r.history.steps == 0 and r.history.epochs == 0 and float(r.params) == 0.0
 
 
-def test_one_compile_for_all_epochs_and_chunks():
-    def counted():
-        calls = []
+TRACES = {"loss": 0}  # a global: read when traced, not part of the compile-cache key
 
-        def loss_fn(params, xb, yb):
-            calls.append(1)
-            return linear_loss(params, xb, yb)
 
-        return loss_fn, calls
+def traced_linear_loss(params, xb, yb):
+    TRACES["loss"] += 1
+    return linear_loss(params, xb, yb)
 
-    one, calls_one = counted()
-    train.fit(one, PARAMS, SGD, X, Y, epochs=1, progress=False)
-    many, calls_many = counted()
-    r = train.fit(many, PARAMS, SGD, X, Y, epochs=6, epochs_per_chunk=1, progress=False)
-    assert r.history.epochs == r.history.steps == 6
-    assert len(calls_many) == len(calls_one) > 0  # 6 calls of the compiled chunk, traced once
-    before = len(calls_many)
-    r2 = train.fit(many, PARAMS, SGD, X, Y, epochs=6, progress=False)  # adaptive chunks
-    assert r2.history.compile_time == 0.0  # the compiled program is cached like jax.jit's
-    assert len(calls_many) - before < before  # only the eager shape checks traced again
-    # and how the epochs are cut into calls never changes the result
-    np.testing.assert_array_equal(r2.history.step_loss, r.history.step_loss)
-    assert_trees_allclose(r2.params, r.params, rtol=0, atol=0)
+
+def test_one_compile_for_all_epochs_chunks_targets_and_equal_optimizers():
+    r = train.fit(traced_linear_loss, PARAMS, optim.sgd(0.1), X, Y, epochs=6,
+                  epochs_per_chunk=1, progress=False)  # fmt: skip
+    assert r.history.epochs == r.history.steps == 6 and r.history.compile_time > 0
+    traced = TRACES["loss"]
+    assert traced > 0
+    # fresh optimizers equal by value, other epochs (across powers of two), chunking, a target:
+    # the same compiled program (compile_time 0.0) and no new trace at all
+    for kwargs in (dict(epochs=6), dict(epochs=3), dict(epochs=5), dict(epochs=40),
+                   dict(epochs=6, target_loss=1e-9), dict(epochs=6, epochs_per_chunk=4)):  # fmt: skip
+        again = train.fit(
+            traced_linear_loss, PARAMS, optim.sgd(0.1), X, Y, progress=False, **kwargs
+        )
+        assert again.history.compile_time == 0.0, kwargs
+        if kwargs.get("epochs") == 6:  # how the epochs are cut into calls never matters
+            np.testing.assert_array_equal(again.history.step_loss, r.history.step_loss)
+            assert_trees_allclose(again.params, r.params, rtol=0, atol=0)
+    assert TRACES["loss"] == traced
+    # a different hyperparameter is a different program
+    other = train.fit(traced_linear_loss, PARAMS, optim.sgd(0.2), X, Y, epochs=6, progress=False)
+    assert other.history.compile_time > 0 and TRACES["loss"] > traced
 
 
 def test_callers_params_are_copied_not_donated():

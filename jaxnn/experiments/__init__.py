@@ -1,6 +1,6 @@
 """Chapters 8-9 of *모두의 딥러닝* as functions that return results (no plotting, no printing).
 
-Each chapter lives in its own module and is re-exported here; results are ``NamedTuple``s of
+Each chapter lives in its own module and is re-exported here; results are named tuples of
 arrays and plain numbers, ready for :mod:`jaxnn.plot` and the CLI:
 
 - ch. 8 (backpropagation on XOR): :mod:`jaxnn.experiments.xor`

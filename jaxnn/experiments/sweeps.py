@@ -34,7 +34,7 @@ __all__ = [
 
 XOR_LEARNING_RATES: dict[str, float] = {"sgd": 0.5, "momentum": 0.1, "adam": 0.05}
 """Default learning rate of each optimizer in :func:`xor_solve_rate` (any name of
-:data:`jaxnn.experiments.OPTIMIZERS` may be given a rate)."""
+:data:`jaxnn.experiments.optimizers.OPTIMIZERS` may be given a rate)."""
 
 
 @functools.cache
@@ -132,7 +132,7 @@ def lr_sensitivity(
         key: a JAX PRNG key (default ``jax.random.key(0)``): the seeds' keys are split from it.
         dataset: ``"digits"``, ``"blobs"`` (generated 1797 x 64, 10 classes) or ``"auto"``
             (default: digits when scikit-learn is installed).
-        optimizers: names from :data:`jaxnn.experiments.OPTIMIZERS` (default: all six).
+        optimizers: names from :data:`jaxnn.experiments.optimizers.OPTIMIZERS` (default: all six).
         learning_rates: the grid (default ``logspace(-4, 0, 9)``; 4 points with ``quick``).
         seeds: seeds per learning rate (default 8; 3 with ``quick``).
         hidden: hidden width (default 32).
@@ -268,10 +268,10 @@ def xor_solve_rate(
         key: a JAX PRNG key (default ``jax.random.key(0)``); seeds are split from it, the same
             seeds for every cell.
         hidden: hidden widths (default ``(2, 3, 4, 8)``; ``(2, 4)`` with ``quick``).
-        optimizers: names from :data:`jaxnn.experiments.OPTIMIZERS` (default sgd, momentum,
-            adam; sgd and adam with ``quick``).
+        optimizers: names from :data:`jaxnn.experiments.optimizers.OPTIMIZERS` (default sgd,
+            momentum, adam; sgd and adam with ``quick``).
         learning_rates: ``{name: rate}`` overriding :data:`XOR_LEARNING_RATES` (an optimizer
-            without a rate there gets its :data:`OPTIMIZERS` rate).
+            without a rate there gets its :data:`~jaxnn.experiments.optimizers.OPTIMIZERS` rate).
         seeds: seeds per cell (default 100; 16 with ``quick``).
         epochs: full-batch epochs (default 1000; 200 with ``quick``).
         quick: also fewer widths ``(2, 4)`` and optimizers (sgd, adam) unless given.

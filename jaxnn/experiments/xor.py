@@ -187,7 +187,9 @@ def _train(params, lr, momentum, *, rule: str, activation: str, epochs: int, met
             params, state = _apply_rule(rule, params, grads, state, lr, momentum)
         return (params, state), total
 
-    (params, _), errors = jax.lax.scan(epoch, (params, state), None, length=epochs)
+    # unroll=4: four epochs (16 tiny updates) per loop iteration cut XLA:CPU's per-iteration
+    # cost (measured 1.5x faster; the arithmetic, and so every number, is the same)
+    (params, _), errors = jax.lax.scan(epoch, (params, state), None, length=epochs, unroll=4)
     predictions = mlp(params, inputs, activation=activation, output_activation=activation)
     return errors, predictions[:, 0], params
 
