@@ -516,7 +516,7 @@ def _run_optimizers(args: argparse.Namespace) -> int:
     print(
         f"Table 9-1 optimizers: MLP {sizes} on {result.dataset} ({result.n_train} train, "
         f"{result.n_test} test), batch {result.batch_size}, {plural(result.epochs, 'epoch')}, "
-        "same init; each optimizer at its own learning rate (the lr column)"
+        "same init; each optimizer at its own learning rate (the hyperparameters column)"
     )
     print(format_table(headers, rows))
     if out is not None:

@@ -131,6 +131,8 @@ HEADERS = {
     "train s": "훈련 초",
     "output": "출력층",
     "verdict": "판정",
+    "hyperparameters": "하이퍼파라미터",
+    "stopped": "멈춘 이유",
 }
 
 # Table titles, by the table's CSV file name.
