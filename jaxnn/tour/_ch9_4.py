@@ -377,7 +377,16 @@ def stage_paths(ctx: Context) -> Section:
             f"{result.surface.title}: from ({result.x0[0]:g}, {result.x0[1]:g}), {where}, "
             f"{result.steps} steps"
         )
-        tables.append(save_table(ctx, f"paths_{name}.csv", title, headers, rows))
+        where_ko = (
+            "최솟값 없음" if result.surface.minimum is None else where.replace("minimum", "최솟값")
+        )
+        title_ko = (
+            f"{result.surface.title}: 출발점 ({result.x0[0]:g}, {result.x0[1]:g}), {where_ko}, "
+            f"{result.steps} 스텝"
+        )
+        tables.append(
+            save_table(ctx, f"paths_{name}.csv", ctx.pick(title, title_ko), headers, rows)
+        )
         caption = (
             "Gradient descent at lr 0.4 and 0.6 and momentum 0.5 at lr 0.6 on the "
             "ill-conditioned quadratic (the book's figure 9-6: momentum damps the zig-zag)."
@@ -443,14 +452,20 @@ def stage_paths(ctx: Context) -> Section:
         + f"; 같은 학습률 0.6에서 모멘텀 0.5는 이를 줄인다 (|x2| = "
         f"{fmt(abs(mom.final_point[1]), 2)})."
     )
-    line2_ko = (
-        f"완만한 x1 방향(학습률 0.4에서 스텝마다 ×{1 - 0.2 * 0.4:g})에서 경사 하강법은 {n} 스텝 "
-        f"뒤에도 x1 = {fmt(gd4.final_point[0], 2)}에 있지만, 모멘텀은 쌓인 스텝으로 x1 = "
-        f"{fmt(mom.final_point[0], 2)}까지 간다."
-        if second is None or second.surface.minimum is None
-        else f"{second.surface.title}: 각 최적화 방법이 자기 학습률로 움직인 결과는 표에 있다 "
-        "(최솟값까지 스텝, 이탈 스텝)."
-    )
+    if second is not None and second.surface.minimum is not None:
+        line2_ko = (
+            f"{second.surface.title.split(' (')[0]}에서 ({second.x0[0]:g}, {second.x0[1]:g})을 "
+            f"출발한 {len(second.stats)}개 최적화 방법 중 {len(arrived)}개가 {second.steps} 스텝 "
+            f"안에 최솟값에서 {second.tol:g} 이내로 왔다"
+            + (": " + ", ".join(f"{n}는 {k} 스텝" for k, n in arrived) if arrived else "")
+            + (f"; {', '.join(missed)}는 오지 못했다." if missed else ".")
+        )
+    else:
+        line2_ko = (
+            f"완만한 x1 방향(학습률 0.4에서 스텝마다 ×{1 - 0.2 * 0.4:g})에서 경사 하강법은 {n} "
+            f"스텝 뒤에도 x1 = {fmt(gd4.final_point[0], 2)}에 있지만, 모멘텀은 쌓인 스텝으로 "
+            f"x1 = {fmt(mom.final_point[0], 2)}까지 간다."
+        )
     line1, line2 = ctx.pick((line1, line2), (line1_ko, line2_ko))
     data = {name: _paths_json(result) for name, result in results.items()}
     return Section(
