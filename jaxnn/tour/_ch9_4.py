@@ -361,49 +361,9 @@ def _paths_json(result: Any) -> dict:
     }
 
 
-def stage_paths(ctx: Context) -> Section:
-    """The ch. 9.4 section on momentum (figure 9-6): the ill-conditioned quadratic's story and
-    the six optimizers' paths on the mode's surfaces."""
-    s = ctx.settings
-    results = {"quadratic_story": ill_conditioned_story()}
-    for name in s.path_surfaces:
-        results[name] = optimizer_paths(name)
-    tables, figures, measured = [], [], []
-    for name, result in results.items():
-        headers, rows = paths_table(result)
-        where = result.surface.minimum
-        where = "no minimum" if where is None else f"minimum ({where[0]:g}, {where[1]:g})"
-        title = (
-            f"{result.surface.title}: from ({result.x0[0]:g}, {result.x0[1]:g}), {where}, "
-            f"{result.steps} steps"
-        )
-        where_ko = (
-            "최솟값 없음" if result.surface.minimum is None else where.replace("minimum", "최솟값")
-        )
-        title_ko = (
-            f"{result.surface.title}: 출발점 ({result.x0[0]:g}, {result.x0[1]:g}), {where_ko}, "
-            f"{result.steps} 스텝"
-        )
-        tables.append(
-            save_table(ctx, f"paths_{name}.csv", ctx.pick(title, title_ko), headers, rows)
-        )
-        caption = (
-            "Gradient descent at lr 0.4 and 0.6 and momentum 0.5 at lr 0.6 on the "
-            "ill-conditioned quadratic (the book's figure 9-6: momentum damps the zig-zag)."
-            if name == "quadratic_story"
-            else f"The book's six optimizers from the same start on the {result.surface.title}, "
-            "each at its own learning rate (the table's settings): about the largest that stays "
-            "stable from this start (larger ones diverge), so each is shown at its best."
-        )
-        if ctx.lang == "ko" and name != "quadratic_story":
-            caption = _ko.PATHS_CAPTION.format(surface=result.surface.title)
-        fig = plot.optimizer_paths(result, grid=s.contour_grid)
-        figures.append(save_figure(ctx, fig, f"paths_{name}.png", caption))
-        measured.append(
-            f"{title}: "
-            + "; ".join(f"{n} {_arrival(st, result)}" for n, st in result.stats.items())
-            + "."
-        )
+def _paths_reading(ctx: Context, results: dict) -> tuple[str, str]:
+    """The paths section's two reading lines (the quadratic's story, then the first other
+    surface), in the report's language."""
     story_result = results["quadratic_story"]
     story = story_result.stats
     gd4, gd6, mom = story["gd lr=0.4"], story["gd lr=0.6"], story["momentum lr=0.6 mu=0.5"]
@@ -466,7 +426,53 @@ def stage_paths(ctx: Context) -> Section:
             f"스텝 뒤에도 x1 = {fmt(gd4.final_point[0], 2)}에 있지만, 모멘텀은 쌓인 스텝으로 "
             f"x1 = {fmt(mom.final_point[0], 2)}까지 간다."
         )
-    line1, line2 = ctx.pick((line1, line2), (line1_ko, line2_ko))
+    return ctx.pick((line1, line2), (line1_ko, line2_ko))
+
+
+def stage_paths(ctx: Context) -> Section:
+    """The ch. 9.4 section on momentum (figure 9-6): the ill-conditioned quadratic's story and
+    the six optimizers' paths on the mode's surfaces."""
+    s = ctx.settings
+    results = {"quadratic_story": ill_conditioned_story()}
+    for name in s.path_surfaces:
+        results[name] = optimizer_paths(name)
+    tables, figures, measured = [], [], []
+    for name, result in results.items():
+        headers, rows = paths_table(result)
+        where = result.surface.minimum
+        where = "no minimum" if where is None else f"minimum ({where[0]:g}, {where[1]:g})"
+        title = (
+            f"{result.surface.title}: from ({result.x0[0]:g}, {result.x0[1]:g}), {where}, "
+            f"{result.steps} steps"
+        )
+        where_ko = (
+            "최솟값 없음" if result.surface.minimum is None else where.replace("minimum", "최솟값")
+        )
+        title_ko = (
+            f"{result.surface.title}: 출발점 ({result.x0[0]:g}, {result.x0[1]:g}), {where_ko}, "
+            f"{result.steps} 스텝"
+        )
+        tables.append(
+            save_table(ctx, f"paths_{name}.csv", ctx.pick(title, title_ko), headers, rows)
+        )
+        caption = (
+            "Gradient descent at lr 0.4 and 0.6 and momentum 0.5 at lr 0.6 on the "
+            "ill-conditioned quadratic (the book's figure 9-6: momentum damps the zig-zag)."
+            if name == "quadratic_story"
+            else f"The book's six optimizers from the same start on the {result.surface.title}, "
+            "each at its own learning rate (the table's settings): about the largest that stays "
+            "stable from this start (larger ones diverge), so each is shown at its best."
+        )
+        if ctx.lang == "ko" and name != "quadratic_story":
+            caption = _ko.PATHS_CAPTION.format(surface=result.surface.title)
+        fig = plot.optimizer_paths(result, grid=s.contour_grid)
+        figures.append(save_figure(ctx, fig, f"paths_{name}.png", caption))
+        measured.append(
+            f"{title}: "
+            + "; ".join(f"{n} {_arrival(st, result)}" for n, st in result.stats.items())
+            + "."
+        )
+    line1, line2 = _paths_reading(ctx, results)
     data = {name: _paths_json(result) for name, result in results.items()}
     return Section(
         id="ch9.4-paths",
