@@ -163,12 +163,15 @@ def test_problem_keys_seed_it_deterministically():
     np.testing.assert_array_equal(leaves(5)[1], leaves(5)[1])
 
 
-def test_cli_validate_output_fits_100_columns(capsys):
-    # The longest configuration name, run for real (5 steps), and the whole --list.
+def test_cli_validate_output_fits_100_columns(capsys, monkeypatch):
+    # A row under the longest configuration name (a cheap SGD twin, 5 steps), and the --list.
     longest = max((c.name for c in validate.registry()), key=len)
+    registry = validate.registry
+    monkeypatch.setattr(validate, "registry", lambda: [RIGHT._replace(name=longest)])
     assert cli.main(["validate", "--steps", "5", "--optimizers", longest]) == 0
     out = capsys.readouterr().out
     assert longest in out and max(map(len, out.splitlines())) <= 100
+    monkeypatch.setattr(validate, "registry", registry)
     assert cli.main(["validate", "--list"]) == 0
     listing = capsys.readouterr().out
     assert "inject_hyperparams" in listing and max(map(len, listing.splitlines())) <= 100
