@@ -33,9 +33,13 @@ from check_index import missing_names  # noqa: E402
 # sweep and scan programs, 2-6 s each); the default run keeps the cheap ones.
 SLOW_GUIDES = {
     "getting_started", "backprop", "activations", "gd_vs_sgd", "optimizers", "training", "sweeps",
+    "study",
 }  # fmt: skip
 # Public modules that are not in the API reference, with the reason.
-NOT_IN_REFERENCE = {"jaxnn.cli": "the command line: `jaxnn --help` and the getting-started guide"}
+NOT_IN_REFERENCE = {
+    "jaxnn.cli": "the command line: `jaxnn --help` and the getting-started guide",
+    "jaxnn.study.cli": "the `jaxnn study` command: `jaxnn study --help` and the study guide",
+}
 
 SNIPPET = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
@@ -48,7 +52,7 @@ def test_every_guide_has_a_snippet_and_a_figure_that_exists():
     names = {p.stem for p in GUIDES}
     assert names == {
         "getting_started", "backprop", "activations", "gd_vs_sgd", "optimizers", "semantics",
-        "training", "sweeps", "validation", "benchmarks",
+        "training", "engine", "sweeps", "study", "validation", "benchmarks",
     }  # fmt: skip
     for path in GUIDES:
         text = path.read_text(encoding="utf-8")

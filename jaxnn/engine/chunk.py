@@ -73,7 +73,8 @@ def make_chunk(
     has_eval: bool,
     policy: str = "stop",
 ) -> Callable:
-    """The chunk function of the module docstring around ``epoch_fn`` (:func:`make_epoch`'s).
+    """The chunk function of the module docstring around ``epoch_fn``
+    (:func:`~jaxnn.engine.epoch.make_epoch`'s).
 
     ``policy`` is the epoch's ``on_nonfinite``. "skip" records the updates skipped per epoch
     and never stops for them; "flag" (the fast epoch) also checks the final parameters and

@@ -16,7 +16,7 @@ optimizer) is one lane of one vmapped, compiled program over :func:`jaxnn.train.
     stats.py      medians, bootstrap intervals, tied ranks, defaults vs tuned
     result.py     StudyResult: rows (one per run), summary, CSV / JSON
     figures.py    metric vs budget, rank heat map, report_section (figures + table)
-    cli.py        the ``jaxnn study`` command
+    cli.py        the jaxnn study command
 
 Examples:
     >>> import jax

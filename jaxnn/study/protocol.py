@@ -6,7 +6,7 @@ For each problem ``p`` and optimizer ``o``, with ``B_max = max(budgets)``:
        trained once on the problem's tuning seed and scored on the validation split
     2. selection: budget 1 -> the defaults; budget B > 1 -> the best of d_0 .. d_{B-1} on
        validation (a run scored NaN counts as the worst; ties -> the first draw)
-    3. re-run: each chosen configuration trained on ``seeds`` seeds (init and minibatch order
+    3. re-run: each chosen configuration trained once per seed (init and minibatch order
        vary), scored on the test split: median and bootstrap 95% interval over the seeds
 
 The seeds' keys depend on the problem only (every optimizer sees the same initial parameters
@@ -183,7 +183,7 @@ def optimizer_study(
 
     Args:
         problems: problem names (:func:`~jaxnn.study.problem_names`) or :class:`Problem`\\ s.
-        optimizers: optimizer names (:data:`~jaxnn.study.ALL_OPTIMIZERS`).
+        optimizers: optimizer names (:data:`~jaxnn.study.space.ALL_OPTIMIZERS`).
         budgets: tuning budgets in draws (default (1, 8, 32); 1 = the defaults).
         seeds: seeds per chosen configuration (default 10, >= 1).
         key: a JAX PRNG key: the draws and the seeds derive from it.
