@@ -1,6 +1,6 @@
 """Benchmark: GD vs SGD vs minibatches, compiled (jaxnn.train.fit) and in a Python loop.
 
-Tasks (the seed's ch. 9.4, figure 9-5, measured the Dive-into-Deep-Learning way):
+Tasks (ch. 9.4 of *모두의 딥러닝*, figure 9-5, measured the Dive-into-Deep-Learning way):
   diabetes-linear  scikit-learn's bundled diabetes set (442 x 10; generated regression without
                    scikit-learn), standardized, linear model, MSE
   diabetes-mlp     the same data, MLP 10-32-1 tanh

@@ -1,6 +1,6 @@
 """Benchmark: one optimizer step (update + apply), jaxnn against optax and a same-bytes probe.
 
-For each optimizer of the seed's table (SGD, momentum, Nesterov, Adagrad, RMSProp, Adam) and
+For each optimizer of the book's Table 9-1 (SGD, momentum, Nesterov, Adagrad, RMSProp, Adam) and
 AdamW and Lion, three jitted, donated programs on the same float32 parameters (a few large
 arrays, about 1M and 16M elements on a CPU, 256M on a GPU) and the same fixed gradients:
 

@@ -1,4 +1,4 @@
-"""Momentum in a narrow valley (seed ch. 9.4, figure 9-6): the same learning rate, two paths.
+"""Momentum in a narrow valley (ch. 9.4 of *모두의 딥러닝*, fig. 9-6): one learning rate, two paths.
 
 Gradient descent and momentum 0.9, both at lr 1e-3, start at (-2, 2) on the Rosenbrock valley
 (minimum (1, 1)). Momentum keeps its speed along the flat valley floor, so it arrives in far

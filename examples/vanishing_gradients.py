@@ -1,4 +1,4 @@
-"""Vanishing gradients (seed ch. 9.3): measure the cause, then watch the consequence.
+"""Vanishing gradients (ch. 9.3 of *모두의 딥러닝*): measure the cause, then watch the consequence.
 
 1. Through sigmoid layers the gradient fades toward the first layer; through ReLU it does not.
 2. So a deep sigmoid MLP barely learns where the same ReLU MLP does.

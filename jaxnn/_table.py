@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["format_table", "format_value", "write_csv"]
+__all__ = ["format_table", "format_value", "plural", "write_csv"]
 
 
 def format_value(value: Any, digits: int = 4) -> str:
@@ -25,6 +25,16 @@ def format_value(value: Any, digits: int = 4) -> str:
         return format_value(value.item(), digits)
     except (AttributeError, ValueError):
         return str(value)
+
+
+def plural(n: int, word: str) -> str:
+    """``n`` and ``word``, with an ``s`` unless ``n`` is 1.
+
+    Examples:
+        >>> plural(1, "epoch"), plural(5000, "epoch")
+        ('1 epoch', '5,000 epochs')
+    """
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], digits: int = 4) -> str:

@@ -1,4 +1,4 @@
-"""Activation functions and their derivatives (seed ch. 9.3).
+"""Activation functions and their derivatives (ch. 9.3 of *모두의 딥러닝*).
 
 Every activation ``f`` comes with its derivative ``f'`` written as a function of the
 *pre-activation* ``x`` (not of the output), so backprop can use ``delta * f'(z)`` directly:

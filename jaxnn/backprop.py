@@ -1,4 +1,4 @@
-"""Backpropagation written by hand for jaxnn MLPs (seed ch. 8), proven equal to ``jax.grad``.
+"""Backpropagation by hand for jaxnn MLPs (ch. 8 of *모두의 딥러닝*), proven equal to ``jax.grad``.
 
 The parameters are those of :mod:`jaxnn.nn`: a list of layers ``{"w": (in, out), "b": (out,)}``,
 a layer without ``"b"`` having no bias. With ``a_0 = x`` the forward pass of layer ``l = 1..L`` is

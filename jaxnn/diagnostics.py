@@ -1,4 +1,4 @@
-"""Per-layer gradient norms and the vanishing-gradient experiments (seed ch. 9.3).
+"""Per-layer gradient norms and the vanishing-gradient experiments (ch. 9.3 of *모두의 딥러닝*).
 
 Backpropagation multiplies the error signal by the activation's derivative at every layer:
 
@@ -40,7 +40,7 @@ import numpy as np
 from jaxnn import activations as _act
 from jaxnn import data, losses, nn
 from jaxnn import optim as _optim
-from jaxnn._table import format_table, format_value
+from jaxnn._table import format_table, format_value, plural
 from jaxnn._validation import (
     check_bool,
     check_callable,
@@ -52,6 +52,8 @@ from jaxnn._validation import (
 from jaxnn.nn import _check_key
 
 __all__ = [
+    "LEARNED_ACCURACY",
+    "MOVED_LOSS_DROP",
     "DepthComparison",
     "DerivativeSummary",
     "VanishingReport",
@@ -62,6 +64,11 @@ __all__ = [
 ]
 
 DEFAULT_ACTIVATIONS = ("sigmoid", "tanh", "relu", "softplus")
+
+LEARNED_ACCURACY = 0.9
+"""Test accuracy at or above which :meth:`DepthComparison.reading` says "learned"."""
+MOVED_LOSS_DROP = 0.1
+"""Relative fall of the training loss below which the reading says "barely learned"."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -160,20 +167,47 @@ class DerivativeSummary(NamedTuple):
     near_one: jax.Array
     grid: tuple[float, float]
 
+    def where(self, i: int) -> str:
+        """Where activation ``i``'s largest ``f'`` is, in words that the grid cannot mislead:
+        ``"x > 0"`` for a plateau (ReLU's 1 on every positive x, not "at x = 0.001"), ``"x → 10
+        (edge)"`` when ``f'`` still rises at the grid's edge (softplus' never reaches 1), else
+        the point.
+
+        Examples:
+            >>> s = activation_derivatives(("relu", "softplus", "sigmoid"), num=2001)
+            >>> [s.where(i) for i in range(3)]
+            ['x > 0', 'x → 10 (edge)', '0']
+        """
+        lo, hi = self.grid
+        m, at, share = (float(v[i]) for v in (self.max_derivative, self.argmax, self.near_one))
+        if share >= 0.999:
+            return "every x"
+        if share >= 0.3 and m >= 0.99 and abs(at) <= 0.01 * (hi - lo):  # a plateau from 0 on
+            return "x > 0"
+        if min(at - lo, hi - at) <= 0.01 * (hi - lo):
+            return f"x → {format_value(at, 3)} (edge)"
+        return format_value(at, 3)
+
     def rows(self) -> tuple[list[str], list[list[Any]]]:
-        """Headers and rows: name, max f', argmax, then f'(x) at each point."""
+        """Headers and rows: name, max f', where it is (:meth:`where`), the share of the grid
+        where f' >= 0.99, then f'(x) at each point."""
         headers = ["activation", "max f'", "at x", "f'>=0.99"]
         headers += [f"f'({format_value(float(p), 3)})" for p in self.points]
         rows = [
-            [name, float(self.max_derivative[i]), float(self.argmax[i]), float(self.near_one[i])]
+            [name, float(self.max_derivative[i]), self.where(i), float(self.near_one[i])]
             + [float(d) for d in self.derivatives[i]]
             for i, name in enumerate(self.names)
         ]
         return headers, rows
 
     def table(self) -> str:
-        """The summary as a text table (``f'>=0.99``: share of the grid)."""
-        return format_table(*self.rows(), digits=3)
+        """The summary as a text table (``f'>=0.99``: share of the grid); a maximum just below 1
+        keeps its digits (softplus' 0.99995 is not 1)."""
+        headers, rows = self.rows()
+        for row in rows:
+            if 0.99 <= row[1] < 1:
+                row[1] = format_value(row[1], 6)
+        return format_table(headers, rows, digits=3)
 
     def reading(self, depth: int = 10) -> str:
         """A plain-language reading: what each derivative does to a gradient, ``depth`` layers."""
@@ -194,7 +228,7 @@ class DerivativeSummary(NamedTuple):
                 )
             elif min(at - lo, hi - at) <= 0.01 * (hi - lo):  # the maximum sits at an edge
                 line = (
-                    f"- {name}: f' only approaches {m:.3g} toward x = {at:.3g} and is >= 0.99 "
+                    f"- {name}: f' only approaches {m:.6g} toward x = {at:.3g} and is >= 0.99 "
                     f"{where}: for smaller inputs it still shrinks the gradient at every layer."
                 )
             elif share >= 0.3:
@@ -293,9 +327,11 @@ class VanishingReport(NamedTuple):
         norms: ``{(activation, depth): (depth + 1,) array}``, each layer's weight-gradient norm,
             the median over seeds.
         seed_norms: ``{(activation, depth): (seeds, depth + 1) array}``, per seed.
-        ratios: shape ``(len(activations), len(depths))``: the median over seeds of
-            ``norm(layer 1) / norm(layer depth)`` (first hidden / last hidden; 1 for depth 1;
-            NaN only for a seed whose two norms are both exactly 0, a dead network).
+        ratios: shape ``(len(activations), len(depths))``: ``norms[(a, d)][0] /
+            norms[(a, d)][d - 1]``, the median norm of the first hidden layer over the median
+            norm of the last hidden layer (1 for depth 1; NaN only when both medians are
+            exactly 0, dead networks). One definition: the per-layer table's first and last
+            hidden columns give the ratio table's entry.
         width, n_inputs, n_samples, init, seeds: the settings.
     """
 
@@ -363,8 +399,9 @@ class VanishingReport(NamedTuple):
         j = self.depths.index(depth)
         lines = [
             f"{depth} hidden layers of {self.width} units ({self.init} init, median of "
-            f"{self.seeds} seeds); ratio = gradient norm of the first hidden layer's weights / "
-            "that of the last hidden layer's:"
+            f"{self.seeds} seeds); ratio = median gradient norm of the first hidden layer's "
+            "weights / that of the last hidden layer's (verdicts: below 0.01 fades, below 0.1 "
+            "shrinks, up to 10 similar, above 10 explodes):"
         ]
         for i, a in enumerate(self.activations):
             r = float(self.ratios[i, j])
@@ -432,7 +469,7 @@ def vanishing_gradients(
 
         L = mean((mlp(params, x) - y)^2)
         g_l = ||dL/dW_l||_2                      for l = 1 .. depth + 1
-        ratio = median over seeds of g_1 / g_depth
+        ratio = median over seeds of g_1 / median over seeds of g_depth
 
     The same weights (per seed and depth) and the same data (per seed) serve every activation.
     Compilation: one jitted, seed-vmapped function per activation and depth.
@@ -494,7 +531,8 @@ def vanishing_gradients(
             g = fns[label](params, x, y)  # (seeds, depth + 1)
             seed_norms[(label, depth)] = g
             norms[(label, depth)] = jnp.median(g, axis=0)
-            ratios[i, j] = float(jnp.median(g[:, 0] / g[:, depth - 1]))
+            median = norms[(label, depth)]
+            ratios[i, j] = float(median[0] / median[depth - 1])
     return VanishingReport(
         activations=labels,
         depths=depths,
@@ -567,19 +605,36 @@ class DepthComparison(NamedTuple):
         """The final numbers as a text table."""
         return format_table(*self.rows(), digits=3)
 
+    def verdict(self, i: int) -> str:
+        """The verdict on activation ``i``, from the stated thresholds :data:`LEARNED_ACCURACY`
+        (test accuracy) and :data:`MOVED_LOSS_DROP` (relative fall of the training loss)."""
+        start, end = float(self.loss[i, 0]), float(self.loss[i, -1])
+        drop = 1.0 - end / start if start > 0 else 0.0
+        if float(self.test_accuracy[i]) >= LEARNED_ACCURACY:
+            return "learned"
+        if drop >= MOVED_LOSS_DROP:
+            return "still learning"
+        return "barely learned"
+
     def reading(self) -> str:
-        """A plain-language reading: which activation learned, which barely moved."""
+        """A plain-language reading: which activation learned, which barely moved.
+
+        Verdicts: "learned" at test accuracy >= 90%; "still learning" when the training loss
+        fell by at least 10% but test accuracy is below 90%; "barely learned" otherwise.
+        """
         lines = [
-            f"{self.depth} hidden layers of {self.width} units, {self.epochs} epochs of "
-            f"{self.optimizer}, batches of {self.batch_size}, on {self.dataset}:"
+            f"{self.depth} hidden layers of {self.width} units, {plural(self.epochs, 'epoch')} "
+            f"of {self.optimizer}, batches of {self.batch_size}, on {self.dataset} (verdicts: "
+            f"learned = test accuracy >= {LEARNED_ACCURACY:.0%}; still learning = training loss "
+            f"down >= {MOVED_LOSS_DROP:.0%} but test accuracy lower; barely learned = loss down "
+            f"< {MOVED_LOSS_DROP:.0%}):"
         ]
         for i, a in enumerate(self.activations):
             start, end = float(self.loss[i, 0]), float(self.loss[i, -1])
             drop = 1.0 - end / start if start > 0 else 0.0
-            verdict = "barely learned" if drop < 0.1 else "learned"
             lines.append(
-                f"- {a}: loss {start:.3g} -> {end:.3g} ({100 * drop:.3g}% lower), test accuracy "
-                f"{float(self.test_accuracy[i]):.0%}: {verdict}."
+                f"- {a}: loss {start:.3g} → {end:.3g} ({100 * drop:.3g}% lower), test accuracy "
+                f"{float(self.test_accuracy[i]):.0%}: {self.verdict(i)}."
             )
         return "\n".join(lines)
 
@@ -593,8 +648,8 @@ def _load_dataset(dataset: str, key: jax.Array) -> tuple[np.ndarray, np.ndarray,
         except ImportError:
             if dataset == "digits":
                 raise ImportError(
-                    "dataset='digits' needs scikit-learn (pip install 'jaxnn[data]'); "
-                    "or use dataset='generated'."
+                    "dataset='digits' needs scikit-learn (pip install scikit-learn, or "
+                    "pip install \".[data]\" in a clone of jaxnn); or use dataset='generated'."
                 ) from None
         else:
             return (

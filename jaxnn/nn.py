@@ -1,7 +1,7 @@
 """Multilayer perceptrons whose parameters are plain pytrees.
 
 An MLP is a list of layers; a layer is a dict ``{"w": (in, out) array, "b": (out,) array}``, and a
-layer with no ``"b"`` key has no bias (the seed's book network has no output bias). The forward
+layer with no ``"b"`` key has no bias (the book's XOR network has no output bias). The forward
 pass of layer ``l`` is
 
     z_l = a_{l-1} @ W_l + b_l

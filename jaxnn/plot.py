@@ -43,6 +43,26 @@ def figure_and_axes(ax: Axes | None = None, *, figsize=(6.0, 4.0)) -> tuple[Figu
     return fig, fig.add_subplot()
 
 
+_LINESTYLES = ("-", "--", "-.", ":")
+"""Line styles cycled with the colours, so that curves lying on top of each other stay visible."""
+
+
+def _readable_log_axis(axis: Any) -> None:
+    """Labels a log axis at its decades only (``10^-1``, ``10^0``), never at the minor ticks
+    (``9x10^-1``, ``2x10^0``...) that matplotlib labels when an axis spans less than a decade;
+    there, plain numbers at a few ticks instead."""
+    from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
+
+    axis.axes.autoscale_view()
+    lo, hi = (abs(v) for v in axis.get_view_interval())
+    if lo > 0 and hi > 0 and max(lo, hi) / min(lo, hi) < 10:  # less than a decade: plain numbers
+        axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        formatter = ScalarFormatter()
+        formatter.set_scientific(False)
+        axis.set_major_formatter(formatter)
+    axis.set_minor_formatter(NullFormatter())
+
+
 def loss_curves(
     curves: Mapping[str, Any],
     *,
@@ -82,11 +102,18 @@ def loss_curves(
             raise ValueError(
                 f"loss_curves: curve {label!r} has {len(y)} values but its x has {len(xs)}."
             )
-        ax.plot(xs, y, label=str(label))
+        k = len(ax.get_lines())
+        ax.plot(xs, y, label=str(label), linestyle=_LINESTYLES[k % len(_LINESTYLES)])
     if logy:
         ax.set_yscale("log")
+        _readable_log_axis(ax.yaxis)
     if logx:
         ax.set_xscale("log")
+        _readable_log_axis(ax.xaxis)
+    if xlabel.startswith("epoch"):
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 2.5
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
@@ -104,7 +131,7 @@ def optimizer_paths(
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
-    """Optimizer paths on a contour plot of their surface (the seed's figure 9-6).
+    """Optimizer paths on a contour plot of their surface (the book's figure 9-6).
 
     The contours of ``result.surface.f`` over its plot bounds (log-spaced levels when the
     surface's ``log_levels`` is set: Rosenbrock and Beale span decades), one coloured line per
@@ -137,7 +164,7 @@ def optimizer_paths(
             "`result` must be a PathsResult from jaxnn.experiments.optimizer_paths, got "
             f"{type(result).__name__}."
         )
-    fig, ax = figure_and_axes(ax, figsize=(6.5, 5.0))
+    fig, ax = figure_and_axes(ax, figsize=(7.8, 5.0))
     (x_lo, x_hi), (y_lo, y_hi) = surface.bounds
     xs, ys = np.linspace(x_lo, x_hi, grid), np.linspace(y_lo, y_hi, grid)
     xx, yy = np.meshgrid(xs, ys)
@@ -160,9 +187,21 @@ def optimizer_paths(
         )
     else:
         ax.contour(xx, yy, zz, levels=levels, cmap="viridis", linewidths=0.7, alpha=0.6)
-    for name, path in result.paths.items():
+    # Later paths are drawn thinner and on top, with their own line style, so that a path that
+    # follows another (Adam over SGD on Rosenbrock) still shows the one below it.
+    n = len(result.paths)
+    for k, (name, path) in enumerate(result.paths.items()):
         p = np.asarray(path, dtype=float)
-        ax.plot(p[:, 0], p[:, 1], marker=".", markersize=3, linewidth=1.2, label=str(name))
+        ax.plot(
+            p[:, 0],
+            p[:, 1],
+            marker=".",
+            markersize=3,
+            linewidth=2.4 - 1.4 * k / max(1, n - 1),
+            linestyle=_LINESTYLES[k % len(_LINESTYLES)],
+            label=str(name),
+            zorder=2 + k,
+        )
     x0 = np.asarray(result.x0, dtype=float)
     ax.scatter([x0[0]], [x0[1]], color="black", s=40, zorder=5, label="start")
     if surface.minimum is not None:
@@ -181,7 +220,8 @@ def optimizer_paths(
     ax.set_ylabel("x2")
     steps = getattr(result, "steps", None)
     ax.set_title(title or (surface.title + (f", {steps} steps" if steps else "")))
-    ax.legend(fontsize="small", loc="best")
+    # The legend beside the contours, not on them.
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     return fig
 
 
@@ -213,7 +253,7 @@ def activations(
     x: Any = None,
     ax: Axes | None = None,
 ) -> Figure:
-    """Each activation ``f`` (solid) with its derivative ``f'`` (dashed): the seed's figures 9-3
+    """Each activation ``f`` (solid) with its derivative ``f'`` (dashed): the book's figures 9-3
     and 9-4. Sigmoid's largest derivative, 0.25 at x = 0, is marked.
 
     Args:
@@ -629,7 +669,9 @@ def validation_summary(reports: Any, *, title: str | None = None, ax: Axes | Non
     ax.set_xscale("log")
     ax.set_xlabel("largest relative difference over all steps")
     passed = sum(r.passed for r in reports)
-    ax.set_title(title or f"jaxnn beside its reference: {passed}/{len(reports)} within tolerance")
+    ax.set_title(
+        title or f"jaxnn beside its reference:\n{passed} of {len(reports)} within tolerance"
+    )
     ax.grid(True, axis="x", which="major", alpha=0.3)
     ax.legend(fontsize="small", loc="lower right")
     return fig

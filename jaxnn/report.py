@@ -1,10 +1,11 @@
 """A report made of sections, rendered as Markdown and as one self-contained HTML page.
 
-The tour (:mod:`jaxnn.tour`) runs the seed's chapters and returns one :class:`Section` per
+The tour (:mod:`jaxnn.tour`) runs chapters 8-9 of the textbook *모두의 딥러닝* (Deep Learning
+for Everyone, 2nd ed., Gilbut) and returns one :class:`Section` per
 chapter; this module only holds the data types and turns them into text:
 
     Report(title, subtitle, sections, settings, seconds)
-      Section(id, chapter, title, seed_says, measured, tables, figures, reading, files, seconds)
+      Section(id, chapter, title, book_says, measured, tables, figures, reading, files, seconds)
         Table(title, headers, rows, file)      rows of numbers and strings; file: its CSV
         FigureFile(file, caption)              a PNG beside the report
 
@@ -15,7 +16,7 @@ external resource: the page opens offline and can be mailed as one file.
 
 Examples:
     >>> section = Section(
-    ...     id="ch8", chapter="8", title="Backpropagation", seed_says="W(t+1) = W_t - dE/dW.",
+    ...     id="ch8", chapter="8", title="Backpropagation", book_says="W(t+1) = W_t - dE/dW.",
     ...     measured=("error 0.665 -> 0.000124",),
     ...     tables=(Table("runs", ["run", "last error"], [["book", 0.000124]], "runs.csv"),),
     ...     figures=(), reading=("It learns XOR.", "Sigmoid does not."), files=("runs.csv",),
@@ -23,7 +24,7 @@ Examples:
     >>> report = Report("jaxnn tour", "quick", (section,), {"mode": "quick"}, 1.5)
     >>> print(render_markdown(report).splitlines()[0])
     # jaxnn tour
-    >>> "<h2 id=\\"ch8\\">Ch. 8 &mdash; Backpropagation</h2>" in render_html(report)
+    >>> "<h2 id=\\"ch8\\">Ch. 8 — Backpropagation</h2>" in render_html(report)
     True
 """
 
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -38,6 +40,7 @@ from typing import Any, NamedTuple
 from jaxnn._table import format_value
 
 __all__ = [
+    "LABELS",
     "FigureFile",
     "Report",
     "Section",
@@ -69,9 +72,9 @@ class Section(NamedTuple):
 
     Attributes:
         id: the anchor (``"ch8-backprop"``), unique in the report.
-        chapter: the seed's chapter number as text (``"8"``, ``"9.3"``).
+        chapter: the book's chapter number as text (``"8"``, ``"9.3"``).
         title: the heading after "Ch. <chapter> —".
-        seed_says: what the seed (the lecture) says, in a short paragraph.
+        book_says: what the book and its lecture say, in a short paragraph.
         measured: what this run measured, one sentence with numbers per item.
         tables: the section's tables.
         figures: the section's figures.
@@ -83,7 +86,7 @@ class Section(NamedTuple):
     id: str
     chapter: str
     title: str
-    seed_says: str
+    book_says: str
     measured: Sequence[str]
     tables: Sequence[Table]
     figures: Sequence[FigureFile]
@@ -100,16 +103,51 @@ class Report(NamedTuple):
     sections: Sequence[Section]
     settings: dict
     seconds: float
+    lang: str = "en"
 
 
-def section_heading(section: Section) -> str:
-    """The heading text of a section: ``"Ch. 9.3 — Vanishing gradients"``.
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "chapter": "Ch. {chapter} — {title}",
+        "book_says": "What the book says",
+        "measured": "What we measured",
+        "measured_md": "What we measured** (this run):",
+        "reading": "Reading",
+        "files": "Files",
+        "contents": "Contents",
+        "csv": "CSV",
+    },
+    "ko": {
+        "chapter": "{chapter}장 — {title}",
+        "book_says": "책과 강의의 설명",
+        "measured": "이번 실행에서 잰 값",
+        "measured_md": "이번 실행에서 잰 값**:",
+        "reading": "해석",
+        "files": "파일",
+        "contents": "차례",
+        "csv": "CSV",
+    },
+}
+"""The fixed words of a report, per language (``Report.lang``: ``"en"`` or ``"ko"``)."""
+
+
+def _labels(lang: str) -> dict[str, str]:
+    if lang not in LABELS:
+        raise ValueError(
+            f"`lang` must be one of {', '.join(map(repr, LABELS))}; got lang={lang!r}."
+        )
+    return LABELS[lang]
+
+
+def section_heading(section: Section, lang: str = "en") -> str:
+    """The heading text of a section: ``"Ch. 9.3 — Vanishing gradients"`` (``"9.3장 — ..."``
+    in Korean).
 
     Examples:
         >>> section_heading(Section("a", "9.3", "Vanishing gradients", "", (), (), (), (), (), 0.0))
         'Ch. 9.3 — Vanishing gradients'
     """
-    return f"Ch. {section.chapter} — {section.title}"
+    return _labels(lang)["chapter"].format(chapter=section.chapter, title=section.title)
 
 
 def _cell(value: Any) -> str:
@@ -150,26 +188,27 @@ def render_markdown(report: Report) -> str:
         The Markdown text.
 
     Examples:
-        >>> s = Section("x", "8", "XOR", "The seed.", ("a number",), (), (FigureFile("x.png",
+        >>> s = Section("x", "8", "XOR", "The book.", ("a number",), (), (FigureFile("x.png",
         ...             "curves"),), ("one", "two"), ("x.png",), 0.1)
         >>> text = render_markdown(Report("T", "sub", (s,), {}, 0.1))
         >>> "## Ch. 8 — XOR" in text and "![curves](x.png)" in text
         True
     """
+    labels = _labels(report.lang)
     lines = [f"# {report.title}", "", report.subtitle, ""]
-    lines.append("Contents:")
+    lines.append(f"{labels['contents']}:")
     lines.append("")
     for s in report.sections:
-        lines.append(f"- [{section_heading(s)}](#{s.id})")
+        lines.append(f"- [{section_heading(s, report.lang)}](#{s.id})")
     lines.append("")
     for s in report.sections:
         lines.append(f'<a id="{s.id}"></a>')
         lines.append("")
-        lines.append(f"## {section_heading(s)}")
+        lines.append(f"## {section_heading(s, report.lang)}")
         lines.append("")
-        lines.append(f"**What the seed says.** {s.seed_says}")
+        lines.append(f"**{labels['book_says']}.** {s.book_says}")
         lines.append("")
-        lines.append("**What we measured** (this run):")
+        lines.append(f"**{labels['measured_md']}")
         lines.append("")
         lines.extend(f"- {m}" for m in s.measured)
         lines.append("")
@@ -180,9 +219,10 @@ def render_markdown(report: Report) -> str:
             lines.append("")
             lines.append(f"*{fig.caption}*")
             lines.append("")
-        lines.append("**Reading.** " + "  \n".join(s.reading))
+        lines.append(f"**{labels['reading']}.** " + "  \n".join(s.reading))
         lines.append("")
-        lines.append(f"Files: {', '.join(f'`{f}`' for f in s.files)} ({s.seconds:.1f} s)")
+        files = ", ".join(f"`{f}`" for f in s.files)
+        lines.append(f"{labels['files']}: {files} ({s.seconds:.1f} s)")
         lines.append("")
     return "\n".join(lines)
 
@@ -191,21 +231,23 @@ def render_markdown(report: Report) -> str:
 # HTML
 
 _CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; line-height: 1.5;
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "NanumGothic",
+       "Noto Sans CJK KR", sans-serif; line-height: 1.5;
        max-width: 62rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; background: #fff; }
 h1 { margin-bottom: 0.2rem; }
 h2 { margin-top: 2.5rem; border-bottom: 1px solid #ccc; padding-bottom: 0.2rem; }
 .subtitle, .files { color: #555; font-size: 0.9rem; }
-.seed { background: #f6f6f1; border-left: 4px solid #b8b08a; padding: 0.5rem 0.8rem; }
+.book { background: #f6f6f1; border-left: 4px solid #b8b08a; padding: 0.5rem 0.8rem; }
 .reading { background: #eef4fb; border-left: 4px solid #5b8bc4; padding: 0.5rem 0.8rem; }
-table { border-collapse: collapse; margin: 0 0 1rem; font-size: 0.85rem;
-        display: block; overflow-x: auto; }
+table { border-collapse: collapse; margin: 0 0 1rem; font-size: 0.85rem; max-width: 100%; }
 th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; text-align: left;
          vertical-align: top; }
+td.long { overflow-wrap: anywhere; }
 th { background: #f0f0f0; }
 .caption { font-style: italic; margin: 1rem 0 0.2rem; font-size: 0.9rem; }
 figure { margin: 1rem 0; }
-figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
+figure img { max-width: 100%; max-height: 34rem; height: auto; border: 1px solid #ddd; }
+details { margin: 0.5rem 0 1rem; } summary { cursor: pointer; font-weight: 600; }
 figcaption { font-size: 0.9rem; color: #444; }
 code { font-size: 0.9em; }
 """
@@ -215,15 +257,31 @@ def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
+def _inline(text: Any) -> str:
+    """Escaped text with Markdown's inline code (`` `x` ``) as ``<code>x</code>``.
+
+    Examples:
+        >>> _inline("run `jaxnn tour` & see")
+        'run <code>jaxnn tour</code> &amp; see'
+    """
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", _e(text))
+
+
+def _td(text: str) -> str:
+    """A cell; a long word (a recipe call) may break anywhere, numbers and words never do."""
+    long = any(len(word) > 24 for word in text.split())
+    return f'<td class="long">{_e(text)}</td>' if long else f"<td>{_e(text)}</td>"
+
+
 def _html_table(table: Table) -> list[str]:
     link = f' (<a href="{_e(table.file)}">CSV</a>)' if table.file else ""
-    out = [f'<p class="caption">{_e(table.title)}{link}</p>', "<table>"]
+    out = [f'<p class="caption">{_inline(table.title)}{link}</p>', "<table>"]
     out.append(
         "<thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in table.headers) + "</tr></thead>"
     )
     out.append("<tbody>")
     for row in table.rows:
-        out.append("<tr>" + "".join(f"<td>{_e(_cell(v))}</td>" for v in row) + "</tr>")
+        out.append("<tr>" + "".join(_td(_cell(v)) for v in row) + "</tr>")
     out.append("</tbody></table>")
     return out
 
@@ -250,15 +308,16 @@ def render_html(report: Report, directory: str | Path | None = None, *, embed: b
         The HTML text (UTF-8, no external resources, no script).
 
     Examples:
-        >>> s = Section("x", "8", "a < b", "seed", (), (), (), ("r1", "r2"), (), 0.0)
+        >>> s = Section("x", "8", "a < b", "book", (), (), (), ("r1", "r2"), (), 0.0)
         >>> page = render_html(Report("T", "sub", (s,), {}, 0.0))
         >>> "a &lt; b" in page and "<script" not in page
         True
     """
     directory = None if directory is None else Path(directory)
+    labels = _labels(report.lang)
     out = [
         "<!DOCTYPE html>",
-        '<html lang="en">',
+        f'<html lang="{_e(report.lang)}">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -267,33 +326,39 @@ def render_html(report: Report, directory: str | Path | None = None, *, embed: b
         "</head>",
         "<body>",
         f"<h1>{_e(report.title)}</h1>",
-        f'<p class="subtitle">{_e(report.subtitle)}</p>',
+        f'<p class="subtitle">{_inline(report.subtitle)}</p>',
         "<nav><ol>",
     ]
     for s in report.sections:
-        out.append(f'<li><a href="#{_e(s.id)}">{_e(section_heading(s))}</a></li>')
+        out.append(f'<li><a href="#{_e(s.id)}">{_e(section_heading(s, report.lang))}</a></li>')
     out.append("</ol></nav>")
     for s in report.sections:
         out.append(f'<section aria-labelledby="{_e(s.id)}">')
-        out.append(f'<h2 id="{_e(s.id)}">Ch. {_e(s.chapter)} &mdash; {_e(s.title)}</h2>')
+        out.append(f'<h2 id="{_e(s.id)}">{_e(section_heading(s, report.lang))}</h2>')
         out.append(
-            f'<div class="seed"><strong>What the seed says.</strong> {_e(s.seed_says)}</div>'
+            f'<div class="book"><strong>{_e(labels["book_says"])}.</strong> {_inline(s.book_says)}'
+            "</div>"
         )
-        out.append("<h3>What we measured</h3>")
-        out.append("<ul>" + "".join(f"<li>{_e(m)}</li>" for m in s.measured) + "</ul>")
-        for table in s.tables:
-            out.extend(_html_table(table))
+        # The point first (the reading), then the evidence: figures, tables, and the measured
+        # numbers folded away (they repeat the tables in sentences).
+        reading = "<br>".join(_inline(line) for line in s.reading)
+        out.append(
+            f'<div class="reading"><strong>{_e(labels["reading"])}.</strong> {reading}</div>'
+        )
         for fig in s.figures:
             src = _image_src(directory, fig.file, embed)
             out.append("<figure>")
             out.append(f'<img src="{_e(src)}" alt="{_e(fig.caption)}">')
             link = f'<a href="{_e(fig.file)}">{_e(fig.file)}</a>'
-            out.append(f"<figcaption>{_e(fig.caption)} ({link})</figcaption>")
+            out.append(f"<figcaption>{_inline(fig.caption)} ({link})</figcaption>")
             out.append("</figure>")
-        reading = "<br>".join(_e(line) for line in s.reading)
-        out.append(f'<div class="reading"><strong>Reading.</strong> {reading}</div>')
+        for table in s.tables:
+            out.extend(_html_table(table))
+        out.append(f"<details><summary>{_e(labels['measured'])} ({len(s.measured)})</summary>")
+        out.append("<ul>" + "".join(f"<li>{_inline(m)}</li>" for m in s.measured) + "</ul>")
+        out.append("</details>")
         files = ", ".join(f'<a href="{_e(f)}">{_e(f)}</a>' for f in s.files)
-        out.append(f'<p class="files">Files: {files} ({s.seconds:.1f} s)</p>')
+        out.append(f'<p class="files">{_e(labels["files"])}: {files} ({s.seconds:.1f} s)</p>')
         out.append("</section>")
     out.append("</body>")
     out.append("</html>")

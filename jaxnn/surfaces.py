@@ -1,4 +1,4 @@
-"""2-D test functions and optimizer paths on them (the seed's figure 9-6).
+"""2-D test functions and optimizer paths on them (the book's figure 9-6).
 
 Each function takes points ``x`` of shape ``(..., 2)`` (one point ``(2,)`` or a grid
 ``(rows, cols, 2)`` for contour plots) and returns ``f(x)`` of shape ``(...)``:
@@ -184,7 +184,7 @@ SURFACES: dict[str, Surface] = {
         ((-5.5, 1.5), (-3.0, 3.0)),
         True,
         100,
-        "ill-conditioned quadratic 0.1 x1^2 + 2 x2^2",
+        "ill-conditioned quadratic 0.1·x1² + 2·x2²",
     ),
     "rosenbrock": Surface(
         "rosenbrock",
@@ -194,7 +194,7 @@ SURFACES: dict[str, Surface] = {
         ((-2.5, 2.5), (-1.0, 4.0)),
         True,
         3000,
-        "Rosenbrock (1 - x1)^2 + 100 (x2 - x1^2)^2",
+        "Rosenbrock (1 − x1)² + 100·(x2 − x1²)²",
     ),
     "beale": Surface(
         "beale",
@@ -214,7 +214,7 @@ SURFACES: dict[str, Surface] = {
         ((-2.0, 2.0), (-2.0, 2.0)),
         False,
         40,
-        "saddle x1^2 - x2^2",
+        "saddle x1² − x2²",
     ),
 }
 """The four surfaces by name: ``quadratic``, ``rosenbrock``, ``beale``, ``saddle``."""

@@ -367,7 +367,7 @@ def registry() -> list[Config]:
             "optim.skip_nonfinite(optim.adam(0.01))",
             "optax.apply_if_finite(optax.adam(0.01), max_consecutive_errors=5)",
         ),
-        # the seed's calls with legacy Keras 2.x numerics
+        # the book's calls with legacy Keras 2.x numerics
         _c("keras.SGD", "keras.SGD", "keras.SGD(lr=0.01)", "optax.sgd(0.01)"),
         _c(
             "keras.SGD-decay",

@@ -99,7 +99,7 @@ def test_cli_activations_prints_and_writes(tmp_path, capsys):
 
 
 def test_cli_vanishing_prints_and_writes(tmp_path, capsys):
-    args = ["vanishing", "--quick", "--activations", "sigmoid", "relu", "--depths", "2", "6"]
+    args = ["vanishing", "--quick", "--activations", "sigmoid,relu", "--depths", "2,6"]
     # The same sizes as the example's --quick run below, so that it reuses these compilations.
     args += ["--seeds", "2", "--epochs", "3", "--train-depth", "4", "--out", str(tmp_path)]
     assert cli.main(args) == 0
@@ -127,8 +127,8 @@ def test_cli_vanishing_prints_and_writes(tmp_path, capsys):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--depths", "2", "--depth", "7"], "--depth 7 is not among --depths [2]"),
-        (["--seeds", "0"], "`seeds` must be >= 1, got seeds=0"),
+        (["--depths", "2", "--depth", "7"], "--depth 7 is not among --depths 2; add it there"),
+        (["--seeds", "0"], "--seeds must be an integer from 1 to 10,000, got --seeds 0"),
         (["--activations", "sigmod"], "unknown activation name 'sigmod'"),
     ],
 )

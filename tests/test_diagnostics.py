@@ -152,8 +152,12 @@ def test_report_is_the_median_of_independent_per_seed_norms(report, sigmoid_dept
         assert g.shape == (5, depth + 1) and np.all(np.isfinite(g)) and np.all(g > 0)
         r = sigmoid_depths if depth < 10 else report
         np.testing.assert_allclose(r.norms[(name, depth)], np.median(g, axis=0), rtol=1e-6)
-        ratio = r.ratio(name, depth)
-        np.testing.assert_allclose(ratio, np.median(g[:, 0] / g[:, depth - 1]), rtol=1e-5)
+        # One definition of the ratio: the per-layer table's first over last hidden layer.
+        median = np.median(g, axis=0)
+        np.testing.assert_allclose(r.ratio(name, depth), median[0] / median[depth - 1], rtol=1e-5)
+        _, rows = r.layer_rows(depth)
+        row = next(row for row in rows if row[0] == name)
+        assert r.ratio(name, depth) == pytest.approx(row[1] / row[depth], rel=1e-6)
 
 
 def test_one_seed_equals_a_plain_forward_pass_and_jax_grad(sigmoid_depths):
@@ -255,7 +259,36 @@ def test_relu_learns_where_sigmoid_does_not():
     text = r.reading()
     assert "sigmoid: loss" in text and "barely learned" in text.splitlines()[1]
     assert text.splitlines()[2].endswith(": learned.")
+    assert "learned = test accuracy >= 90%" in text.splitlines()[0]  # the thresholds, stated
+    assert [r.verdict(0), r.verdict(1)] == ["barely learned", "learned"]
     assert r.table().splitlines()[0].split()[:3] == ["activation", "loss", "at"]
+
+
+def test_training_verdicts_follow_the_stated_thresholds():
+    # A below-threshold accuracy is never "learned", however much the loss fell (the old
+    # reading called ReLU at 76% test accuracy "learned" and softplus at 24% too).
+    def comparison(start, end, accuracy):
+        one = jnp.array([[start, end]])
+        return diagnostics.DepthComparison(
+            ("relu",),
+            one,
+            one,
+            jnp.array([end]),
+            jnp.array([accuracy]),
+            "data",
+            8,
+            32,
+            1,
+            32,
+            "adam",
+            10,
+            10,
+        )
+
+    assert comparison(2.3, 0.1, 0.95).verdict(0) == "learned"
+    assert comparison(2.3, 1.0, 0.76).verdict(0) == "still learning"
+    assert comparison(2.3, 2.25, 0.24).verdict(0) == "barely learned"
+    assert "1 epoch of adam" in comparison(2.3, 1.0, 0.76).reading()
 
 
 def test_dataset_falls_back_to_generated_without_scikit_learn(monkeypatch):

@@ -271,7 +271,7 @@ def test_cli_writes_the_files(tmp_path, capsys):
 @pytest.mark.parametrize(
     "flag, value, words",
     [("--budgets", "1,x", "comma-separated integers"), ("--optimizers", ",", "at least one"),
-     ("--problems", "nope", "unknown problem"), ("--seeds", "0", "`seeds` must be")],
+     ("--problems", "nope", "unknown problem"), ("--seeds", "0", "--seeds must be")],
 )  # fmt: skip
 def test_cli_bad_input(flag, value, words, capsys):
     assert cli.main(["study", flag, value, "--problems", "xor"] if flag != "--problems"

@@ -37,9 +37,9 @@ def test_bad_arguments(call, error, match):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["sweep", "--optimizers", ","], "--optimizers must name at least one"),
-        (["sweep", "--seeds", "0"], "--seeds must be >= 1"),
-        (["sweep", "--study", "lr", "--optimizers", "sgdd"], "`optimizers` must be one of"),
+        (["sweep", "--optimizers", ","], "--optimizers must name at least one value"),
+        (["sweep", "--seeds", "0"], "--seeds must be an integer from 1 to"),
+        (["sweep", "--study", "lr", "--optimizers", "sgdd"], "unknown 'sgdd' in --optimizers"),
     ],
 )
 def test_cli_bad_arguments_are_one_line(argv, message, capsys):

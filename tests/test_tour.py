@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from jaxnn import cli, tour
+from jaxnn.tour import _ko
 
 # The tour's quick GD-vs-SGD and optimizer stages make the same calls as test_gd_vs_sgd.py's
 # `gd-vs-sgd --quick` / `optimizers --quick`: on the same worker, fit's compiled programs are
@@ -101,7 +102,7 @@ def test_one_section_per_chapter_and_every_named_file_exists(tour_run, report):
     assert [(s["id"], s["chapter"]) for s in sections] == CHAPTERS
     named = set()
     for s in sections:
-        assert len(s["seed_says"]) > 200 and s["measured"] and s["figures"], s["id"]
+        assert len(s["book_says"]) > 200 and s["measured"] and s["figures"], s["id"]
         assert len(s["reading"]) == 2 and all(len(line) > 40 for line in s["reading"]), s["id"]
         for f in s["files"]:
             assert (out / f).is_file() and (out / f).stat().st_size > 0, f"{s['id']}: {f}"
@@ -169,11 +170,26 @@ def test_numbers_in_the_report_are_the_runs_numbers(tour_run, report):
     assert conformance["contrast"]["passed"] is False
     n = len(conformance["reports"])
     assert by_id["ch9.4-conformance"]["reading"][0].startswith(f"{n} of {n} configurations")
+    assert f"{n} of {n} configurations PASS" in by_id["ch9.4-conformance"]["measured"][1]
+
+
+PRIVATE = re.compile(r"seed's|the seed\b|what the seed|seed ch\.|seed fig", re.I)
+
+
+def test_report_names_the_book_and_never_says_the_seed(tour_run):
+    out, stdout = tour_run
+    for name in ("report.md", "index.html", "report.json"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert not PRIVATE.search(text), f"{name}: {PRIVATE.search(text).group(0)!r}"
+        assert "모두의 딥러닝" in text and "Gilbut" in text, name
+    assert "What the book says" in (out / "report.md").read_text(encoding="utf-8")
+    assert not PRIVATE.search(stdout) and "모두의 딥러닝" in stdout
+    assert "`" not in (out / "index.html").read_text(encoding="utf-8")  # inline code rendered
 
 
 def test_tour_argument_errors_are_one_line(tmp_path, capsys):
     assert cli.main(["tour", "--quick", "--full", "--out", str(tmp_path)]) == 2
-    assert cli.main(["tour", "--only", "xor", "bogus", "--out", str(tmp_path)]) == 2
+    assert cli.main(["tour", "--only", "xor,bogus", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 2 and "exclude each other" in err[0] and "'bogus'" in err[1]
     with pytest.raises(ValueError, match="`mode`"):
@@ -248,3 +264,158 @@ def test_index_html_in_headless_chromium(tour_run, report, tmp_path):
     )
     assert r.returncode == 0, r.stderr[-2000:]
     assert shot.read_bytes()[:8] == PNG and shot.stat().st_size > 20_000
+
+
+_FITS = """
+<script>
+window.addEventListener("load", () => {
+  for (const d of document.querySelectorAll("details")) d.open = true;  // measure folded parts
+  const root = document.documentElement, wide = [];
+  for (const t of document.querySelectorAll("table, img, p, li, figure")) {
+    const r = t.getBoundingClientRect();
+    if (r.right > root.clientWidth + 0.5) wide.push(t.tagName + ":" + Math.round(r.right));
+    if (t.tagName === "TABLE" && t.scrollWidth > t.clientWidth + 0.5) wide.push("TABLE:scrolls");
+  }
+  document.body.setAttribute("data-page-scrolls", String(root.scrollWidth > root.clientWidth));
+  document.body.setAttribute("data-too-wide", wide.join(" ") || "none");
+});
+</script>
+"""
+
+
+def _layout_at_1280(page: str, where: Path, profile: Path) -> tuple[str, str]:
+    check = where / "fit-check.html"
+    check.write_text(page.replace("</body>", _FITS + "</body>"), encoding="utf-8")
+    try:
+        r = _chromium(
+            profile,
+            "--window-size=1280,1000",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            check.as_uri(),
+        )
+    finally:
+        check.unlink()
+    assert r.returncode == 0, r.stderr[-2000:]
+    scrolls = re.search(r'data-page-scrolls="(\w+)"', r.stdout).group(1)
+    return scrolls, re.search(r'data-too-wide="([^"]*)"', r.stdout).group(1)
+
+
+@pytest.mark.skipif(_CHROMIUM is None, reason="chromium is not installed")
+def test_tables_fit_the_page_at_1280_px(tour_run, tmp_path):
+    from jaxnn.report import Report, Section, Table, render_html
+
+    out, _ = tour_run
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert _layout_at_1280(page, out, tmp_path / "p1") == ("false", "none")
+    # The widest table the report holds (the default tour's conformance table: long recipe
+    # calls with no spaces); the old CSS scrolled it inside its box, hiding PASS/FAIL.
+    call = "optax.inject_hyperparams(optax.adam,static_args=('b1','b2'))(" + "x" * 120 + ")"
+    headers = [
+        "configuration",
+        "jaxnn call",
+        "reference call",
+        "dtype",
+        "steps",
+        "max abs diff",
+        "max rel diff",
+        "rtol",
+        "result",
+    ]
+    rows = [
+        [f"keras.Adam-decay-large-eps-{i}", call, call, "float32", 200, 1e-7, 1e-7, 1e-6, "PASS"]
+        for i in range(3)
+    ]
+    wide = Section(
+        "w", "9.4", "Wide", "b", ("m",), (Table("t", headers, rows),), (), ("r", "r"), (), 0.0
+    )
+    page = render_html(Report("T", "s", (wide,), {}, 0.0))
+    assert _layout_at_1280(page, tmp_path, tmp_path / "p2") == ("false", "none")
+
+
+# --------------------------------------------------------------------------------------------
+# The report in Korean
+
+LECTURE = Path("/work/shared/seed/000_9b9c12ab5180f2fa.txt")  # the lecture, where present
+
+
+def _in_lecture(quote: str) -> bool:
+    """Whether each part of ``quote`` (split at "…") is in the lecture's text, compared without
+    its HTML underlines and whitespace (the text extraction splits some words)."""
+    lecture = re.sub(r"<[^>]+>|\s", "", LECTURE.read_text(encoding="utf-8"))
+    return all(re.sub(r"\s", "", part) in lecture for part in quote.split("…"))
+
+
+@pytest.mark.skipif(not LECTURE.exists(), reason="the lecture's text is not on this machine")
+def test_every_korean_quote_is_the_lectures_own_words():
+    for section, text in _ko.BOOK_SAYS.items():
+        quotes = re.findall(r"“([^”]+)”", text)
+        assert quotes, section
+        for quote in quotes:
+            assert _in_lecture(quote), f"{section}: {quote!r}"
+
+
+def _hangul(text: str) -> bool:
+    return _ko.has_hangul(text)
+
+
+@pytest.fixture(scope="module")
+def ko_run(tmp_path_factory):
+    if _ko.hangul_font() is None:
+        pytest.skip("no Hangul font installed (apt-get install fonts-nanum)")
+    out = tmp_path_factory.mktemp("tour-ko") / "report"
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("always")
+        code = cli.main(
+            ["tour", "--quick", "--lang", "ko", "--only", "xor,activations", "--out", str(out)]
+        )
+    assert code == 0
+    return out, [str(w.message) for w in caught]
+
+
+def test_korean_report_headings_readings_tables_and_captions(ko_run):
+    out, caught = ko_run
+    assert not [m for m in caught if "Glyph" in m or "missing from" in m], caught  # no boxes
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["settings"]["lang"] == "ko" and _hangul(report["title"])
+    page = _page(out / "index.html")
+    assert len(page.h2) == 2 and all(_hangul(text) for _, text in page.h2), page.h2
+    assert '<html lang="ko">' in (out / "index.html").read_text(encoding="utf-8")
+    for s in report["sections"]:
+        assert _hangul(s["title"]) and all(_hangul(line) for line in s["reading"]), s["id"]
+        assert all(_hangul(f["caption"]) for f in s["figures"]), s["id"]
+        for table in s["tables"]:
+            assert _hangul(table["title"]) and any(_hangul(h) for h in table["headers"])
+        quotes = re.findall(r"“([^”]+)”", s["book_says"])
+        assert quotes, s["id"]
+        if LECTURE.exists():  # the lecture's own sentences, quoted word for word
+            assert all(_in_lecture(q) for q in quotes), s["id"]
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "## 8장 — " in md and "**책과 강의의 설명.**" in md
+
+
+def test_korean_figures_fall_back_to_english_without_a_hangul_font(monkeypatch):
+    from jaxnn import plot
+
+    monkeypatch.setattr(_ko, "hangul_font", lambda: None)
+    fig = plot.loss_curves({"a": [1.0, 0.5]}, xlabel="epoch", ylabel="loss")
+    with pytest.warns(RuntimeWarning, match="no Hangul font found"):
+        assert _ko.localize_figure(fig) is False
+    assert fig.axes[0].get_xlabel() == "epoch"
+
+
+@pytest.mark.skipif(_CHROMIUM is None, reason="chromium is not installed")
+def test_korean_report_in_headless_chromium(ko_run, tmp_path):
+    out, _ = ko_run
+    r = _chromium(
+        tmp_path / "profile",
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        (out / "index.html").as_uri(),
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    dom = _Page()
+    dom.feed(r.stdout)
+    assert dom.h2 and all(_hangul(text) for _, text in dom.h2)

@@ -60,6 +60,9 @@ def test_example_xor_backprop_runs():
     assert "Input: [1, 1], Predict:" in r.stdout
     diff = float(r.stdout.split("max |manual backprop - jax.grad| = ")[1].split()[0])
     assert diff < 1e-12
+    # 200 epochs do not learn XOR here, and the example says so (not a bare "accuracy: 0.75").
+    assert "accuracy (outputs > 0.5 vs targets): 0.75 after 200 epochs" in r.stdout
+    assert "not learned yet: 200 epochs are too few" in r.stdout
 
 
 def test_example_xor_toolkit_runs():

@@ -1,4 +1,4 @@
-"""The book's chapters as functions that return results (no plotting, no printing).
+"""Chapters 8-9 of *모두의 딥러닝* as functions that return results (no plotting, no printing).
 
 Each chapter lives in its own module and is re-exported here; results are named tuples of
 arrays and plain numbers, ready for :mod:`jaxnn.plot` and the CLI:
@@ -18,6 +18,7 @@ from jaxnn.experiments.optimizers import (
     compare_optimizers,
     gd_vs_sgd,
     python_loop_fit,
+    within_noise,
 )
 from jaxnn.experiments.paths import (
     PathsResult,
@@ -66,6 +67,7 @@ __all__: list[str] = [
     "optimizer_paths",
     "paths_table",
     "python_loop_fit",
+    "within_noise",
     # research sweeps
     "XOR_LEARNING_RATES",
     "LrCurve",

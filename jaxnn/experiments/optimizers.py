@@ -1,4 +1,4 @@
-"""Ch. 9.4: gradient descent against SGD (figure 9-5) and the seed's Table 9-1 optimizers.
+"""Ch. 9.4: gradient descent against SGD (figure 9-5) and the book's Table 9-1 optimizers.
 
 :func:`gd_vs_sgd` is the Dive-into-Deep-Learning "minibatch SGD" comparison run offline:
 full-batch gradient descent, SGD (batch 1) and minibatches of 10 and 100 on the diabetes
@@ -43,6 +43,7 @@ __all__ = [
     "compare_optimizers",
     "gd_vs_sgd",
     "python_loop_fit",
+    "within_noise",
 ]
 
 MODES = ("compiled", "python_loop")
@@ -57,8 +58,8 @@ DEFAULT_LEARNING_RATES: dict[str, dict[int | None, float]] = {
 """``{model: {batch_size: learning rate}}`` of :func:`gd_vs_sgd` (``None`` is full batch)."""
 
 OPTIMIZERS: dict[str, tuple[str, dict[str, float]]] = {
-    # The seed's Table 9-1 names; rates chosen so that each trains the digits MLP
-    # (64-64-10, batch 32) without diverging. The seed's Keras calls use sgd/momentum/nesterov
+    # The book's Table 9-1 names; rates chosen so that each trains the digits MLP
+    # (64-64-10, batch 32) without diverging. The book's Keras calls use sgd/momentum/nesterov
     # lr 0.1, adagrad 0.01, rmsprop and adam 0.001.
     "sgd": ("sgd", {"learning_rate": 0.1}),
     "momentum": ("momentum", {"learning_rate": 0.01, "momentum": 0.9}),
@@ -93,11 +94,13 @@ class GdVsSgdRun(NamedTuple):
         examples: ``(epochs + 1,)`` examples seen: ``epoch * n``.
         compile_time: seconds compiling (``fit``'s program, or each batch shape's step and the
             evaluation function of the loop).
-        epoch_time: median seconds per epoch.
+        epoch_time: median seconds per epoch (the epochs are the repeats).
         updates_per_second: ``steps_per_epoch / epoch_time``.
         time_to_target: seconds until ``loss <= target_loss`` first (NaN if never).
         examples_to_target: examples seen by then (NaN if never).
         final_loss: ``loss[-1]``.
+        epoch_time_spread: ``(q25, q75)``, the interquartile range of the seconds per epoch:
+            two runs whose ranges overlap differ within noise (see :func:`within_noise`).
     """
 
     name: str
@@ -115,6 +118,7 @@ class GdVsSgdRun(NamedTuple):
     time_to_target: float
     examples_to_target: float
     final_loss: float
+    epoch_time_spread: tuple[float, float] = (float("nan"), float("nan"))
 
 
 class GdVsSgdResult(NamedTuple):
@@ -146,6 +150,7 @@ class GdVsSgdResult(NamedTuple):
             "updates/epoch",
             "compile s",
             "ms/epoch",
+            "ms/epoch IQR",
             "updates/s",
             "s to target",
             "examples to target",
@@ -160,6 +165,7 @@ class GdVsSgdResult(NamedTuple):
                 r.steps_per_epoch,
                 r.compile_time,
                 1e3 * r.epoch_time,
+                "–".join(f"{1e3 * t:.3g}" for t in r.epoch_time_spread),
                 r.updates_per_second,
                 r.time_to_target,
                 r.examples_to_target,
@@ -168,6 +174,22 @@ class GdVsSgdResult(NamedTuple):
             for r in self.runs
         ]
         return headers, rows
+
+
+def within_noise(a: GdVsSgdRun, b: GdVsSgdRun) -> bool:
+    """Whether two runs' seconds per epoch differ within noise: their interquartile ranges
+    (:attr:`GdVsSgdRun.epoch_time_spread`) overlap.
+
+    Examples:
+        >>> run = GdVsSgdRun("GD", "compiled", None, 0.1, 4, 1, None, None, None, 0.0, 1e-3,
+        ...                  1e3, 0.0, 0.0, 0.0, (0.9e-3, 1.1e-3))
+        >>> within_noise(run, run._replace(epoch_time_spread=(1.0e-3, 1.2e-3)))
+        True
+        >>> within_noise(run, run._replace(epoch_time_spread=(2e-3, 3e-3)))
+        False
+    """
+    (a0, a1), (b0, b1) = a.epoch_time_spread, b.epoch_time_spread
+    return bool(a0 <= b1 and b0 <= a1)
 
 
 def _regression_data(dataset: str, key: jax.Array) -> tuple[str, jax.Array, jax.Array]:
@@ -426,6 +448,11 @@ def gd_vs_sgd(
             examples = np.arange(len(loss), dtype=np.float64) * n
             hit = _first_at_or_below(loss, target_loss)
             epoch_time = float(np.median(times)) if len(times) else float("nan")
+            spread = (
+                tuple(float(q) for q in np.percentile(times, [25, 75]))
+                if len(times)
+                else (float("nan"), float("nan"))
+            )
             runs.append(
                 GdVsSgdRun(
                     name=_run_name(b),
@@ -443,6 +470,7 @@ def gd_vs_sgd(
                     time_to_target=float(wall[hit]) if hit is not None else float("nan"),
                     examples_to_target=float(examples[hit]) if hit is not None else float("nan"),
                     final_loss=float(loss[-1]),
+                    epoch_time_spread=spread,
                 )
             )
     return GdVsSgdResult(tuple(runs), dataset, model, n, float(target_loss), optimal)
@@ -559,7 +587,7 @@ def compare_optimizers(
     epochs: int | None = None,
     quick: bool = False,
 ) -> OptimizerComparison:
-    """The seed's Table 9-1 optimizers train the same MLP from the same initialization.
+    """The book's Table 9-1 optimizers train the same MLP from the same initialization.
 
     About 75% of the examples train (rounded down to a multiple of ``batch_size``, so every batch
     has the same size and one step shape is compiled), the rest test; inputs are standardized

@@ -30,7 +30,7 @@ __all__ = [
     "paths_table",
 ]
 
-# Per surface: the seed's six optimizers with learning rates that converge from the surface's
+# Per surface: the book's six optimizers with learning rates that converge from the surface's
 # start (measured: each one is stable there; larger ones diverge, e.g. sgd 2e-3 and momentum
 # 1.2e-3 on Rosenbrock). Other hyperparameters keep jaxnn's (optax's) defaults.
 DEFAULT_HYPERPARAMETERS: dict[str, dict[str, tuple[str, dict[str, float]]]] = {
@@ -80,7 +80,7 @@ def _default_optimizers(surface: str) -> tuple[tuple[str, optim.Optimizer], ...]
 
 
 def default_optimizers(surface: str | Surface) -> dict[str, optim.Optimizer]:
-    """The seed's six optimizers with learning rates suited to ``surface``.
+    """The book's six optimizers with learning rates suited to ``surface``.
 
     sgd, momentum, nesterov, adagrad, rmsprop and adam, as listed in
     :data:`DEFAULT_HYPERPARAMETERS` (a custom :class:`~jaxnn.surfaces.Surface` gets the
@@ -191,7 +191,7 @@ def optimizer_paths(
             ``"beale"``, ``"saddle"``) or a :class:`~jaxnn.surfaces.Surface`; default
             ``"rosenbrock"``.
         optimizers: ``{name: optimizer}``; default :func:`default_optimizers` of the surface
-            (the seed's six with suitable learning rates).
+            (the book's six with suitable learning rates).
         steps: updates per path, int >= 1; default the surface's ``steps`` (100 quadratic,
             3000 Rosenbrock, 1500 Beale, 40 saddle).
         x0: start point ``(2,)``; default the surface's ``x0``.

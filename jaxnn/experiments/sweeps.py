@@ -3,7 +3,7 @@
 Both run on :func:`jaxnn.train.sweep` (every seed and learning rate of a grid in one compiled
 program):
 
-- :func:`lr_sensitivity`: for each optimizer of the seed's table, the final training loss of the
+- :func:`lr_sensitivity`: for each optimizer of the book's Table 9-1, the final training loss of the
   digits MLP (median and quartiles over seeds) against the learning rate on a log grid;
 - :func:`xor_solve_rate`: the share of seeds for which a ``2-h-1`` tanh net solves XOR (all
   four points on the right side of 0.5), for each hidden width ``h`` and optimizer.

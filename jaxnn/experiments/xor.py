@@ -1,4 +1,4 @@
-"""Ch. 8: the book's XOR backpropagation run, reproduced and compiled (seed ch. 8).
+"""Ch. 8: the book's XOR backpropagation run, reproduced and compiled (the book's ch. 8).
 
 The procedure of the book's companion code (2nd edition, XOR backpropagation), as
 EXPERIMENTS.md describes it:
@@ -320,7 +320,7 @@ def xor_verdict(result: XorResult) -> str:
         >>> import jax
         >>> with jax.enable_x64(True):
         ...     print(xor_verdict(xor_book()))
-        learns XOR: 4/4 correct, error 0.665 -> 0.000124
+        learns XOR: 4/4 correct, error 0.665 → 0.000124
     """
     if not isinstance(result, XorResult):
         raise TypeError(
@@ -330,7 +330,7 @@ def xor_verdict(result: XorResult) -> str:
     predictions = np.asarray(result.predictions, dtype=float)
     first, last = errors[0], errors[-1]
     correct = int(np.sum((predictions > 0.5) == (np.asarray(XOR_TARGETS) > 0.5)))
-    trend = f"error {first:.3g} -> {last:.3g}"
+    trend = f"error {first:.3g} → {last:.3g}"
     if not np.all(np.isfinite(errors)):
         return f"diverges: the error became non-finite ({trend})"
     if last > first:
@@ -376,13 +376,13 @@ def xor_book_variants(
         ...     variants = xor_book_variants()
         >>> for v in variants:
         ...     print(v.name, "->", v.verdict)  # doctest: +NORMALIZE_WHITESPACE
-        book -> learns XOR: 4/4 correct, error 0.665 -> 0.000124
-        corrected (momentum) -> learns XOR: 4/4 correct, error 0.679 -> 0.000272
-        gd -> learns XOR: 4/4 correct, error 0.681 -> 0.00052
+        book -> learns XOR: 4/4 correct, error 0.665 → 0.000124
+        corrected (momentum) -> learns XOR: 4/4 correct, error 0.679 → 0.000272
+        gd -> learns XOR: 4/4 correct, error 0.681 → 0.00052
         book, momentum 0 ->
-            climbs: error 0.683 -> 1, 2/4 correct; momentum 0 leaves w += lr*G: gradient ascent
+            climbs: error 0.683 → 1, 2/4 correct; momentum 0 leaves w += lr*G: gradient ascent
         sigmoid (corrected) ->
-            does not learn XOR: 2/4 correct, error 0.658 -> 0.502; outputs near 0.5 (0.500..0.501)
+            does not learn XOR: 2/4 correct, error 0.658 → 0.502; outputs near 0.5 (0.500..0.501)
     """
     settings = [
         ("book", dict(rule="book", activation="tanh", momentum=momentum)),

@@ -1,6 +1,9 @@
-"""The tour: every experiment of the seed, in the seed's order, as one report.
+"""The tour: every experiment of chapters 8-9 of *모두의 딥러닝*, in order, as one report.
 
-:func:`run_tour` runs seven stages, one per chapter of the lecture, and writes to one directory
+jaxnn follows chapters 8 and 9 of the textbook *모두의 딥러닝* (Deep Learning for Everyone, 2nd
+ed., Gilbut) and a lecture on them.
+
+:func:`run_tour` runs seven stages, one per chapter of the book, and writes to one directory
 every figure (PNG), every table (CSV), each stage's numbers (JSON), ``report.md``,
 ``report.json`` and a self-contained ``index.html``:
 
@@ -8,14 +11,14 @@ every figure (PNG), every table (CSV), each stage's numbers (JSON), ``report.md`
     activations  ch. 9.3  sigmoid, tanh, ReLU, softplus and their derivatives (figs 9-3, 9-4)
     vanishing    ch. 9.3  gradient norm per layer by activation and depth; a deep MLP trained
                           with each activation (fig 9-2)
-    gd_vs_sgd    ch. 9.4  full-batch GD vs SGD vs minibatches, compiled and in a Python loop
+    gd-vs-sgd    ch. 9.4  full-batch GD vs SGD vs minibatches, compiled and in a Python loop
                           (fig 9-5)
     optimizers   ch. 9.4  the Table 9-1 optimizers train one MLP from one initialization
     paths        ch. 9.4  optimizer paths on 2-D surfaces: momentum damps the zig-zag (fig 9-6)
-    conformance  ch. 9.4  Table 9-1 in jaxnn beside optax (and the seed's Keras calls beside
+    conformance  ch. 9.4  Table 9-1 in jaxnn beside optax (and the book's Keras calls beside
                           their optax recipes), step by step
 
-Each stage is a function ``stage(context) -> Section`` (see :mod:`jaxnn.report`): what the seed
+Each stage is a function ``stage(context) -> Section`` (see :mod:`jaxnn.report`): what the book
 says, what this run measured (numbers), tables, figures, and a two-line reading generated from
 the numbers. Three sizes (:data:`MODES`): ``"quick"`` (seconds of compute, for tests),
 ``"default"`` (about a minute on a 2-core CPU, where XLA compilation is most of the time) and
@@ -24,7 +27,7 @@ float32 and float64). The command line is ``jaxnn tour``.
 
 Examples:
     >>> STAGES
-    ('xor', 'activations', 'vanishing', 'gd_vs_sgd', 'optimizers', 'paths', 'conformance')
+    ('xor', 'activations', 'vanishing', 'gd-vs-sgd', 'optimizers', 'paths', 'conformance')
     >>> MODES["default"].vanishing_depths
     (2, 5, 10, 20)
 """
@@ -42,6 +45,7 @@ from typing import Any, NamedTuple
 from jaxnn._env import environment
 from jaxnn._validation import check_choice, check_int
 from jaxnn.report import Report, Section, render_html, render_markdown
+from jaxnn.tour import _ko
 from jaxnn.tour._base import Context, TourSettings, plain
 from jaxnn.tour._ch8 import stage_xor
 from jaxnn.tour._ch9_3 import stage_activations, stage_vanishing
@@ -50,12 +54,16 @@ from jaxnn.tour._conformance import stage_conformance
 
 __all__ = [
     "DEFAULT_OUT",
+    "LANGS",
     "MODES",
     "STAGES",
     "TourSettings",
     "run_tour",
     "write_report",
 ]
+
+LANGS = ("en", "ko")
+"""The report's languages: English (default) and Korean, the language of the lecture."""
 
 DEFAULT_OUT = "jaxnn-report"
 """The directory ``jaxnn tour`` writes to by default."""
@@ -154,14 +162,14 @@ _STAGES = (
     _Stage("xor", "ch. 8 XOR backprop", stage_xor),
     _Stage("activations", "ch. 9.3 activations", stage_activations),
     _Stage("vanishing", "ch. 9.3 vanishing gradients", stage_vanishing),
-    _Stage("gd_vs_sgd", "ch. 9.4 GD vs SGD", stage_gd_vs_sgd),
+    _Stage("gd-vs-sgd", "ch. 9.4 GD vs SGD", stage_gd_vs_sgd),
     _Stage("optimizers", "ch. 9.4 optimizers", stage_optimizers),
     _Stage("paths", "ch. 9.4 optimizer paths", stage_paths),
     _Stage("conformance", "ch. 9.4 optax conformance", stage_conformance),
 )
 
 STAGES: tuple[str, ...] = tuple(s.name for s in _STAGES)
-"""The stage names, in the seed's order."""
+"""The stage names, in the book's order."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -198,7 +206,9 @@ def write_report(report: Report, out: str | Path) -> list[Path]:
         "seconds": report.seconds,
         "sections": [s._asdict() for s in report.sections],
     }
-    summary.write_text(json.dumps(plain(data), indent=2, allow_nan=False) + "\n", "utf-8")
+    summary.write_text(
+        json.dumps(plain(data), indent=2, allow_nan=False, ensure_ascii=False) + "\n", "utf-8"
+    )
     return [md, page, summary]
 
 
@@ -210,8 +220,9 @@ def run_tour(
     stages: Sequence[str] | None = None,
     progress: bool | None = None,
     echo: Callable[[str], Any] | None = None,
+    lang: str = "en",
 ) -> Report:
-    """Runs the seed's chapters in order and writes the report into ``out``.
+    """Runs the book's chapters 8-9 in order and writes the report into ``out``.
 
     Each stage writes its figures (PNG), tables (CSV) and numbers (JSON) into ``out``; at the
     end :func:`write_report` adds ``report.md``, ``index.html`` and ``report.json``. One tqdm
@@ -223,9 +234,11 @@ def run_tour(
             or ``"full"`` (several minutes); see :data:`MODES`.
         seed: the random seed of every stage (default 0); the XOR run always uses the book's
             ``random.seed(777)`` weights.
-        stages: a subset of :data:`STAGES` (run in the seed's order); default all seven.
+        stages: a subset of :data:`STAGES` (run in the book's order); default all seven.
         progress: show the progress bar (default: when stderr is a terminal).
         echo: called with one line per finished stage (its first reading line and time).
+        lang: ``"en"`` (default) or ``"ko"``: the report in Korean (headings, the lecture's
+            own sentences, table titles and headers, captions, readings, figure texts).
 
     Returns:
         The :class:`jaxnn.report.Report`, one section per stage.
@@ -243,6 +256,7 @@ def run_tour(
         "sigmoid's derivative is at most 0.25 (at"
     """
     check_choice("mode", mode, tuple(MODES))
+    check_choice("lang", lang, LANGS)
     seed = check_int("seed", seed)
     if stages is None:
         chosen = list(_STAGES)
@@ -257,7 +271,7 @@ def run_tour(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     settings = MODES[mode]
-    ctx = Context(out, settings, seed)
+    ctx = Context(out, settings, seed, lang)
     from tqdm.auto import tqdm
 
     start = time.perf_counter()
@@ -269,6 +283,10 @@ def run_tour(
             t0 = time.perf_counter()
             section = stage.run(ctx)
             section = section._replace(seconds=time.perf_counter() - t0)
+            if lang == "ko":
+                section = section._replace(
+                    title=_ko.TITLES[section.id], book_says=_ko.BOOK_SAYS[section.id]
+                )
             sections.append(section)
             bar.update(1)
             if echo is not None:
@@ -283,14 +301,32 @@ def run_tour(
         f"Made by `jaxnn tour{flag}` on {datetime.date.today().isoformat()} in {seconds:.0f} s: "
         f"jaxnn {env['jaxnn']}, JAX {env['jax']} ({env['backend']}, {env['cpu_count']} CPUs), "
         f"optax {env['optax']}, Python {env['python']}; seed {seed}. Every number below comes "
-        "from this run."
+        "from this run. Source: chapters 8-9 of the textbook 모두의 딥러닝 (Deep Learning for "
+        "Everyone, 2nd ed., Gilbut) and a lecture on them."
     )
+    if lang == "ko":
+        subtitle = (
+            f"`jaxnn tour{flag} --lang ko`로 {datetime.date.today().isoformat()}에 {seconds:.0f}초 "
+            f"동안 만듦: jaxnn {env['jaxnn']}, JAX {env['jax']} ({env['backend']}, CPU "
+            f"{env['cpu_count']}개), optax {env['optax']}, Python {env['python']}; 시드 {seed}. "
+            "아래의 모든 숫자는 이번 실행에서 나왔다. "
+            "원전: 《모두의 딥러닝》(개정 2판, 길벗) 8-9장과 그 강의."
+        )
     report = Report(
-        title="jaxnn tour: the seed's chapters, run and measured",
+        title=_ko.TITLE
+        if lang == "ko"
+        else "jaxnn tour: chapters 8-9 of 모두의 딥러닝, run and measured",
         subtitle=subtitle,
         sections=tuple(sections),
-        settings={"mode": mode, "seed": seed, "sizes": settings._asdict(), "environment": env},
+        settings={
+            "mode": mode,
+            "seed": seed,
+            "lang": lang,
+            "sizes": settings._asdict(),
+            "environment": env,
+        },
         seconds=seconds,
+        lang=lang,
     )
     write_report(report, out)
     return report

@@ -69,11 +69,16 @@ class TourSettings(NamedTuple):
 
 
 class Context(NamedTuple):
-    """Where a stage writes (``out``), its sizes and the run's seed."""
+    """Where a stage writes (``out``), its sizes, the run's seed and the report's language."""
 
     out: Path
     settings: TourSettings
     seed: int
+    lang: str = "en"
+
+    def pick(self, en: Any, ko: Any) -> Any:
+        """``ko`` in the Korean report, ``en`` otherwise."""
+        return ko if self.lang == "ko" else en
 
     def key(self) -> jax.Array:
         """``jax.random.key(seed)``: the key the matching ``jaxnn`` command uses, so a stage
@@ -106,21 +111,32 @@ def plain(obj: Any) -> Any:
 
 def save_json(ctx: Context, name: str, data: Any) -> str:
     """Writes ``data`` (made plain) as indented JSON to ``ctx.out / name``; returns ``name``."""
-    text = json.dumps(plain(data), indent=2, allow_nan=False)
+    text = json.dumps(plain(data), indent=2, allow_nan=False, ensure_ascii=False)
     (ctx.out / name).write_text(text + "\n", encoding="utf-8")
     return name
 
 
 def save_figure(ctx: Context, fig: Any, name: str, caption: str) -> FigureFile:
     """Saves a matplotlib figure as PNG at the mode's resolution (the figures lay themselves
-    out: no tight bounding box, one render instead of two)."""
+    out: no tight bounding box, one render instead of two). In the Korean report the figure's
+    texts and the caption are Korean (:mod:`jaxnn.tour._ko`)."""
+    if ctx.lang == "ko":
+        from jaxnn.tour import _ko
+
+        _ko.localize_figure(fig)
+        caption = _ko.CAPTIONS.get(name, caption)
     fig.savefig(ctx.out / name, dpi=ctx.settings.figure_dpi)
     return FigureFile(name, caption)
 
 
 def save_table(ctx: Context, name: str, title: str, headers, rows) -> Table:
-    """Writes the table as CSV (full precision) and returns it as a :class:`Table`."""
+    """Writes the table as CSV (full precision) and returns it as a :class:`Table`; in the
+    Korean report its title and headers are Korean (the CSV keeps the English headers)."""
     write_csv(ctx.out / name, headers, rows)
+    if ctx.lang == "ko":
+        from jaxnn.tour import _ko
+
+        title, headers = _ko.TABLE_TITLES.get(name, title), _ko.table_headers(headers)
     return Table(title, list(headers), [list(r) for r in rows], name)
 
 

@@ -39,6 +39,13 @@ def _learns(result: Any) -> str:
     ) + f" ({n}/4 correct, {_trend(result)})"
 
 
+def _learns_ko(result: Any) -> str:
+    n = _correct(result)
+    errors = np.asarray(result.errors, dtype=float)
+    verdict = "XOR을 학습한다" if n == 4 else "XOR을 학습하지 못한다"
+    return f"{verdict} ({n}/4 정답, 오차 {fmt(errors[0])} → {fmt(errors[-1])})"
+
+
 def stage_xor(ctx: Context) -> Section:
     """The ch. 8 section: the book's XOR run and its variants (``xor_book_variants``), the
     hand-written backprop checked against ``jax.grad``, the error curves, the lesson."""
@@ -132,11 +139,29 @@ def stage_xor(ctx: Context) -> Section:
             else "."
         ),
     )
+    reading_ko = (
+        f"책의 규칙 w += {lr:g}·G_t − {mu:g}·G_(t−1)은 {_learns_ko(book)}. 그러나 학습률 항의 "
+        f"부호가 반대다: {mu:g}를 0으로 두면 오차가 "
+        + (
+            f"커진다 ({fmt(zero_errors[0])} → {fmt(zero_errors[-1])}); {mu:g} > {lr:g}이기 "
+            "때문에만 학습된다."
+            if climbs
+            else f"여전히 줄어든다 ({fmt(zero_errors[0])} → {fmt(zero_errors[-1])})."
+        ),
+        f"고친 규칙, 고전적 모멘텀 v = {mu:g}·v − {lr:g}·G_t (jaxnn.optim.momentum({lr:g}, "
+        f"{mu:g}))는 {_learns_ko(corrected)}; tanh 대신 시그모이드를 쓰면 {_learns_ko(sigmoid)}"
+        + (
+            f", 모든 출력이 0.5에서 {sig_spread:.2g} 이내: 9.3절 기울기 소실의 축소판이다."
+            if sig_spread < 0.1
+            else "."
+        ),
+    )
+    reading = ctx.pick(reading, reading_ko)
     return Section(
         id="ch8-backprop",
         chapter="8",
         title="Backpropagation: the book's XOR run",
-        seed_says=(
+        book_says=(
             "The weights inside a neural network are corrected by error backpropagation, an "
             "extension of gradient descent: start from random weights, compute the output, "
             "measure the error against the target, and move each weight a little in the "
