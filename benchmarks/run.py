@@ -36,7 +36,7 @@ DOCS_PAGE = ROOT / "docs" / "guides" / "benchmarks.md"
 START, END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
 
 # In the order they run (the cheap, informative ones first). Missing scripts are skipped.
-BENCHMARKS = ("optimizer_step", "train_throughput", "gd_vs_sgd", "xor", "scaling", "sweep")
+BENCHMARKS = ("optimizer_step", "train_throughput", "gd_vs_sgd", "xor", "scaling", "sweep", "study")
 
 
 def available() -> list[str]:
@@ -273,6 +273,25 @@ def _fmt(v: Any) -> str:
     return "-" if v is None else str(v)
 
 
+def table_study(d: dict[str, Any]) -> list[str]:
+    rows = [
+        [
+            r["study"], str(r["runs"]), _num(r["wall_s"], 1), _num(r["compile_s"], 1),
+            _num(r["run_s"], 1), _num(r["runs_per_s"], 2), _num(r["fit_loop_runs_per_s_fresh"], 3),
+            _ratio(r["study_over_fit_loop_fresh"]),
+        ]
+        for r in d["results"]
+    ]  # fmt: skip
+    header = ["study", "runs", "wall s", "compile s (summed)", "run s", "runs/s"]
+    header += ["loop of fit, runs/s", "study / loop"]
+    return [
+        *_table(header, rows),
+        "",
+        "One timed call of optimizer_study, compilation included; the loop trains a sample of the "
+        "same runs with fit, each new configuration compiling once (benchmarks/study.py).",
+    ]
+
+
 TABLES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "optimizer_step": table_optimizer_step,
     "train_throughput": table_train_throughput,
@@ -280,6 +299,7 @@ TABLES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "xor": table_xor,
     "scaling": table_scaling,
     "sweep": table_sweep,
+    "study": table_study,
 }
 
 TITLES = {
@@ -289,6 +309,7 @@ TITLES = {
     "xor": "The book's XOR run: compiled vs plain Python",
     "scaling": "Data-parallel fit on 1-8 devices",
     "sweep": "Research sweeps: one vmapped program vs a loop of fit calls",
+    "study": "Optimizer study: thousands of runs in vmapped programs vs a loop of fit calls",
 }
 
 
@@ -368,6 +389,12 @@ def headline(d: dict[str, Any]) -> str:
         return ", ".join(
             f"{task} ({v['runs']} runs): sweep {v['speedup']:.1f}× a loop of fit"
             for task, v in r.items()
+        )
+    if name == "study":
+        return ", ".join(
+            f"{v['study']} study: {v['runs']} runs in {v['wall_s']:.0f} s "
+            f"({v['study_over_fit_loop_fresh']:.1f}× a loop of fit)"
+            for v in r
         )
     return "see benchmarks/README.md"
 
