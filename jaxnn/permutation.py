@@ -82,13 +82,24 @@ def permutation(key: jax.Array, n: int) -> jax.Array:
     for _ in range(rounds):
         key, subkey = jax.random.split(key)
         subkeys.append(subkey)
-    bits = jnp.stack([jax.random.bits(k, (n,), jnp.uint32) for k in subkeys])
+    if _is_threefry(key):  # one (vmapped) generator call for all rounds: the same numbers
+        bits = jax.vmap(lambda k: jax.random.bits(k, (n,), jnp.uint32))(jnp.stack(subkeys))
+    else:  # other generators (rbg) promise nothing under vmap: one call per round
+        bits = jnp.stack([jax.random.bits(k, (n,), jnp.uint32) for k in subkeys])
     # each round's order depends only on its own bits: all rounds in one (rounds, n) sort
     orders = _stable_order(bits)
     x = orders[0]
     for order in orders[1:]:
         x = x[order]
     return x
+
+
+def _is_threefry(key: jax.Array) -> bool:
+    if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        name = str(jax.random.key_impl(key))
+    else:  # raw key data: the default implementation
+        name = str(jax.config.jax_default_prng_impl)
+    return "threefry" in name
 
 
 def _stable_order(bits: jax.Array) -> jax.Array:

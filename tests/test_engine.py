@@ -216,6 +216,22 @@ def test_fingerprint_is_by_value():
     assert fp(0.0) != fp(-0.0)
     lambdas = [lambda p, x, y, s=s: s * p for s in (1.0, 1.0, 2.0)]
     assert fp(lambdas[0]) == fp(lambdas[1]) != fp(lambdas[2])
+
+    class Init:  # a callable class that says what equal means
+        def __init__(self, sizes):
+            self.sizes = tuple(sizes)
+
+        def __call__(self, key):
+            return nn.init_mlp(key, list(self.sizes))
+
+        def __eq__(self, other):
+            return isinstance(other, Init) and other.sizes == self.sizes
+
+        def __hash__(self):
+            return hash(self.sizes)
+
+    assert fp(Init([2, 3])) == fp(Init([2, 3])) != fp(Init([2, 4]))
+    assert fp(object()) != fp(object())  # no equality of its own: by identity
     big = np.zeros(10_000)  # large arrays by identity
     assert fp(big) == fp(big) and fp(big) != fp(np.zeros(10_000))
     info = engine.cache_info()

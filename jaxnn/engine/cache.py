@@ -9,7 +9,9 @@ This cache keys a program on a *fingerprint* of what it closes over:
                                                                            NamedTuples, partials
     fingerprint(number)     = (its type, its exact value)                  floats by float.hex
     fingerprint(small array)= (shape, dtype, bytes)                        <= 4096 elements
-    fingerprint(other)      = the object's identity                        (kept alive by the key)
+    fingerprint(object)     = the object itself, when its class defines __eq__ and __hash__
+                              (a Mesh, a callable class with value equality), else its identity
+                              (kept alive by the key)
 
 so two optimizers built by the same factory with equal hyperparameters (jaxnn's and optax's
 alike: both are closures over their hyperparameters) share one compiled program, and a changed
@@ -35,7 +37,15 @@ import numpy as np
 
 from jaxnn.engine.epoch import select_uses_cond
 
-__all__ = ["CACHE_SIZE", "cache_clear", "cache_info", "compiled", "fingerprint", "signature"]
+__all__ = [
+    "CACHE_SIZE",
+    "cache_clear",
+    "cache_info",
+    "cached_programs",
+    "compiled",
+    "fingerprint",
+    "signature",
+]
 
 CACHE_SIZE = 32
 """Compiled programs kept, least recently used out first."""
@@ -85,8 +95,6 @@ def _fingerprint(obj: Any, active: set, depth: int) -> Any:
         if obj.size <= _SMALL_ARRAY and not jnp.issubdtype(obj.dtype, jax.dtypes.prng_key):
             return ("array", type(obj), obj.shape, str(obj.dtype), np.asarray(obj).tobytes())
         return _Identity(obj)
-    if isinstance(obj, jax.sharding.Mesh):  # hashable, equal by devices and axis names
-        return ("mesh", obj)
     if depth > _MAX_DEPTH or id(obj) in active:
         return _Identity(obj)
     active.add(id(obj))
@@ -110,7 +118,14 @@ def _fingerprint_composite(obj: Any, active: set, depth: int) -> Any:
         return (type(obj), tuple(fp(item) for item in obj))
     if type(obj) is dict:
         return (dict, tuple((fp(k), fp(v)) for k, v in obj.items()))
+    if _defines_equality(obj):  # the object says what equal means (like jit's static args)
+        return ("value", type(obj), obj)
     return _Identity(obj)
+
+
+def _defines_equality(obj: Any) -> bool:
+    cls = type(obj)
+    return cls.__eq__ is not object.__eq__ and cls.__hash__ not in (None, object.__hash__)
 
 
 def _function_fingerprint(fn: types.FunctionType, fp: Callable) -> Any:
@@ -196,6 +211,11 @@ def cache_info() -> dict[str, int]:
         ['hits', 'misses', 'size']
     """
     return {**_STATS, "size": len(_CACHE)}
+
+
+def cached_programs() -> tuple:
+    """The cached compiled programs, least recently used first (for benchmarks and tests)."""
+    return tuple(_CACHE.values())
 
 
 def cache_clear() -> None:
