@@ -214,7 +214,7 @@ def _runs_program(loss_fn, make_optimizer, n, batch_size, shuffle, epochs) -> Ca
         optimizer = make_optimizer(lr)
         opt_state = optimizer.init(params)
         epoch_fn = make_epoch(
-            loss_fn, optimizer, n, batch_size, shuffle=shuffle, on_nonfinite="flag"
+            loss_fn, optimizer, n, batch_size, shuffle=shuffle, on_nonfinite="flag", gather="batch"
         )
 
         def body(carry, e):

@@ -4,7 +4,8 @@ An epoch visits every example once in the order ``permutation(key, n)`` (``0 .. 
 shuffling), cut into ``n // b`` full batches and a smaller last batch of ``n mod b`` examples
 (``b = batch_size``; full batch: one step on all ``n``). The data are gathered in that order
 once per epoch (``x[order]``, one copy) and the full batches scanned as slices of it; data
-larger than :data:`GATHER_ONCE_MAX_BYTES` are gathered batch by batch inside the scan instead.
+larger than :data:`GATHER_ONCE_MAX_BYTES`, and vmapped runs (``gather="batch"``: one copy per
+run would cost more than it saves), are gathered batch by batch inside the scan instead.
 
 Three ways to treat a non-finite update (``on_nonfinite``), the same arithmetic in each:
 
@@ -43,6 +44,7 @@ from jaxnn.permutation import MAX_N, permutation
 
 __all__ = [
     "EPOCH_POLICIES",
+    "GATHER_MODES",
     "GATHER_ONCE_MAX_BYTES",
     "EpochStats",
     "batch_weights",
@@ -53,6 +55,9 @@ __all__ = [
 
 EPOCH_POLICIES = ("flag", "stop", "skip")
 """The ``on_nonfinite`` values of :func:`make_epoch` (module docstring)."""
+
+GATHER_MODES = ("auto", "epoch", "batch")
+"""The ``gather`` values of :func:`make_epoch`."""
 
 GATHER_ONCE_MAX_BYTES = 1 << 28
 """Data up to this many bytes (``x`` and ``y`` together) are gathered once per epoch."""
@@ -151,6 +156,7 @@ def make_epoch(
     shuffle: bool = True,
     on_nonfinite: str = "stop",
     mesh: Mesh | None = None,
+    gather: str = "auto",
 ) -> Callable:
     """One epoch of :func:`jaxnn.train.fit` as a pure, jit- and vmap-able function.
 
@@ -178,6 +184,11 @@ def make_epoch(
         on_nonfinite: ``"stop"`` (default), ``"skip"`` or ``"flag"``, see above.
         mesh: a ``jax.sharding.Mesh`` to split every batch over (data parallelism, see
             :func:`jaxnn.train.fit`), or ``None`` (default).
+        gather: ``"epoch"``: the data in epoch order once (``x[order]``, one copy), batches
+            sliced from it; ``"batch"``: each batch gathered inside the scan (no copy: better
+            under ``vmap`` over runs, where the copy would be one per run); ``"auto"``
+            (default): ``"epoch"`` for data up to :data:`GATHER_ONCE_MAX_BYTES`, else
+            ``"batch"``.
 
     Returns:
         The epoch function.
@@ -197,6 +208,7 @@ def make_epoch(
     n, batch_size = _check_sizes(n, batch_size)
     shuffle = check_bool("shuffle", shuffle)
     check_choice("on_nonfinite", on_nonfinite, EPOCH_POLICIES)
+    check_choice("gather", gather, GATHER_MODES)
     place_full = place_rest = unplaced
     if mesh is not None:
         place_full, place_rest = batch_placement(mesh, n, batch_size)
@@ -216,7 +228,10 @@ def make_epoch(
     def _minibatches(update, place_full, place_rest, carry, key, x, y):
         full, rest = divmod(n, batch_size)
         order = permutation(key, n) if shuffle else None
-        if _nbytes(x) + _nbytes(y) <= GATHER_ONCE_MAX_BYTES:
+        mode = gather
+        if mode == "auto":
+            mode = "epoch" if _nbytes(x) + _nbytes(y) <= GATHER_ONCE_MAX_BYTES else "batch"
+        if mode == "epoch":
             xo, yo = (x, y) if order is None else (x[order], y[order])
             stacked = (_stack(xo, full, batch_size), _stack(yo, full, batch_size))
             carry, (losses, applied) = lax.scan(
