@@ -36,7 +36,10 @@ DOCS_PAGE = ROOT / "docs" / "guides" / "benchmarks.md"
 START, END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
 
 # In the order they run (the cheap, informative ones first). Missing scripts are skipped.
-BENCHMARKS = ("optimizer_step", "train_throughput", "gd_vs_sgd", "xor", "scaling", "sweep", "study")
+BENCHMARKS = (
+    "optimizer_step", "train_throughput", "fit_overhead", "gd_vs_sgd", "xor", "scaling", "sweep",
+    "study",
+)  # fmt: skip
 
 
 def available() -> list[str]:
