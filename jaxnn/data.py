@@ -33,8 +33,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxnn._validation import (
+    INT32_MAX,
     as_real_array,
     check_bool,
+    check_finite,
     check_int,
     check_nonnegative,
     check_positive,
@@ -82,9 +84,22 @@ def _check_key(key: Any) -> None:
     )
 
 
+def _check_single_key(key: Any) -> None:
+    """A key, not a batch of keys (a generator makes one data set from one key)."""
+    _check_key(key)
+    typed = jnp.issubdtype(key.dtype, jax.dtypes.prng_key)
+    if (typed and key.shape != ()) or (not typed and key.shape != (2,)):
+        shape = key.shape if typed else key.shape[:-1]
+        raise ValueError(
+            f"`key` must be one PRNG key, got a batch of keys of shape {shape}. A generator "
+            "makes one data set from one key: call it once per key, e.g. "
+            "[data.blobs(k) for k in keys]."
+        )
+
+
 def _rng(key: jax.Array) -> np.random.Generator:
     """A NumPy generator seeded with the bits of a JAX key (deterministic, no compilation)."""
-    _check_key(key)
+    _check_single_key(key)
     if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
         key = jax.random.key_data(key)
     return np.random.default_rng(np.asarray(key, np.uint32).ravel().tolist())
@@ -222,7 +237,11 @@ def blobs(
     if isinstance(centers, int | np.integer) and not isinstance(centers, bool):
         k = check_int("centers", centers, minimum=1)
         features = check_int("features", features, minimum=1)
+        if not (isinstance(box, tuple | list) and len(box) == 2):
+            raise TypeError(f"`box` must be a pair (low, high) such as (-10.0, 10.0), got {box!r}.")
         low, high = box
+        check_finite("box[0]", low)
+        check_finite("box[1]", high)
         check_positive("box[1] - box[0]", high - low, hint="Give box as (low, high), low < high.")
         means = rng.uniform(low, high, (k, features))
     else:
@@ -452,7 +471,7 @@ def train_test_split(
             f"`test_fraction` must be in (0, 1), got test_fraction={test_fraction!r}. "
             "Example: 0.25 holds out a quarter of the examples."
         )
-    x, y = jnp.asarray(x), jnp.asarray(y)
+    x, y = as_real_array("x", x), as_real_array("y", y)
     if x.ndim == 0 or y.ndim == 0 or x.shape[0] != y.shape[0]:
         raise ValueError(
             f"`x` and `y` must have the same number of rows, got shapes {x.shape} and {y.shape}."
@@ -479,7 +498,8 @@ def epoch_order(key: jax.Array | None, n: int, *, shuffle: bool = True) -> jax.A
         >>> sorted(epoch_order(jax.random.key(0), 4).tolist())
         [0, 1, 2, 3]
     """
-    if not shuffle:
+    n = check_int("n", n, minimum=0, maximum=INT32_MAX, hint="The number of examples.")
+    if not check_bool("shuffle", shuffle):
         return jnp.arange(n, dtype=jnp.int32)
     if key is None:
         raise ValueError(
@@ -514,8 +534,9 @@ def minibatch_indices(
         >>> full.tolist(), rest.tolist()
         ([[0, 1], [2, 3]], [4])
     """
-    n = check_int("n", n, minimum=1)
+    n = check_int("n", n, minimum=1, maximum=INT32_MAX)
     batch_size = check_int("batch_size", batch_size, minimum=1)
+    check_bool("shuffle", shuffle)
     if batch_size > n:
         raise ValueError(f"`batch_size` must be <= n={n}, got batch_size={batch_size}.")
     order = epoch_order(key, n, shuffle=shuffle)

@@ -16,11 +16,13 @@ A learning-rate schedule is called with the count *before* the increment (0 on t
 from __future__ import annotations
 
 import inspect
+import numbers
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 __all__ = [
     "EmptyState",
@@ -80,6 +82,15 @@ def safe_increment(count: jax.Array) -> jax.Array:
         >>> safe_increment(jnp.asarray(2**31 - 1, jnp.int32))
         Array(2147483647, dtype=int32)
     """
+    if isinstance(count, bool | np.bool_):
+        raise TypeError(f"`count` must be an integer array (the step count), got {count!r}.")
+    if isinstance(count, numbers.Integral):  # a Python int: it must fit the count's dtype
+        info = jnp.iinfo(jax.dtypes.canonicalize_dtype(jnp.int64))
+        if not info.min <= int(count) <= info.max:
+            raise ValueError(
+                f"`count` must fit in {info.dtype} ([{info.min}, {info.max}]), got count={count}. "
+                "Step counts are int32 arrays (int64 with jax_enable_x64)."
+            )
     count = jnp.asarray(count)
     if not jnp.issubdtype(count.dtype, jnp.integer):
         raise TypeError(f"`count` must be an integer array (the step count), got {count.dtype}.")
@@ -214,13 +225,35 @@ def identity() -> Optimizer:
     return Optimizer(init, update)
 
 
+def _check_update_dtype(path: Any, param: Any, update: Any) -> None:
+    """Refuses an update that ``param``'s dtype cannot hold (float into int, complex into real)."""
+    if param is None or update is None:
+        return
+    p, u = jnp.result_type(param), jnp.result_type(update)
+    where = jax.tree_util.keystr(path) or "(root)"
+    if jnp.issubdtype(u, jnp.complexfloating) and not jnp.issubdtype(p, jnp.complexfloating):
+        raise TypeError(
+            f"`updates` leaf {where} is complex ({u}) but the `params` leaf is {p}: adding it "
+            "would drop the imaginary part. Compute real updates for real parameters."
+        )
+    if jnp.issubdtype(u, jnp.inexact) and not jnp.issubdtype(p, jnp.inexact):
+        raise TypeError(
+            f"`updates` leaf {where} is floating point ({u}) but the `params` leaf is {p}: "
+            "casting the sum back would truncate every update (1 + 0.6 -> 1). Use "
+            "floating-point params, e.g. params = jax.tree.map(lambda p: p.astype(jnp.float32), "
+            "params); optax.apply_updates refuses this too."
+        )
+
+
 def apply_updates(params: Params, updates: Updates) -> Params:
     """``params + updates`` leaf by leaf, each result cast back to its param's dtype.
 
     ``None`` params stay ``None`` (bf16 params stay bf16 even if the updates are float32).
 
     Raises:
-        TypeError: when ``updates`` and ``params`` differ in tree structure.
+        TypeError: when ``updates`` and ``params`` differ in tree structure, or when an update
+            is floating point (or complex) and its param's dtype cannot hold it (an integer or
+            bool param, a real param): the cast back would silently truncate.
 
     Examples:
         >>> import jax.numpy as jnp
@@ -228,11 +261,18 @@ def apply_updates(params: Params, updates: Updates) -> Params:
         {'w': Array([1.5, 1.5], dtype=bfloat16)}
     """
     check_tree_match(updates, params, "updates", "params")
+    is_none = lambda x: x is None  # noqa: E731
+    for (path, p), u in zip(
+        jax.tree_util.tree_flatten_with_path(params, is_leaf=is_none)[0],
+        jax.tree.leaves(updates, is_leaf=is_none),
+        strict=True,
+    ):
+        _check_update_dtype(path, p, u)
     return jax.tree.map(
         lambda p, u: None if p is None else jnp.asarray(p + u).astype(jnp.asarray(p).dtype),
         params,
         updates,
-        is_leaf=lambda x: x is None,
+        is_leaf=is_none,
     )
 
 
