@@ -22,10 +22,14 @@ __all__ = [
     "check_bool",
     "check_callable",
     "check_choice",
+    "check_dtype",
     "check_finite",
     "check_index",
     "check_int",
     "check_learning_rate",
+    "check_mapping",
+    "check_optimizer",
+    "check_sequence",
     "check_nonnegative",
     "check_positive",
     "check_unit_interval",
@@ -265,6 +269,57 @@ def check_choice(name: str, value: Any, choices: Any) -> None:
     if value not in choices:
         known = ", ".join(repr(c) for c in choices)
         raise ValueError(f"`{name}` must be one of {known}; got {name}={value!r}.")
+
+
+def check_dtype(name: str, value: Any, *, floating: bool = True, hint: str = "") -> np.dtype:
+    """``value`` as a dtype (``jnp.float32``, ``"bfloat16"``, ``np.dtype(...)``); a TypeError
+    naming ``name`` for anything that is not one, or (``floating=True``) not a floating dtype."""
+    example = "jnp.float32" if floating else "jnp.int32"
+    try:
+        dtype = jnp.dtype(value)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"`{name}` must be a dtype such as {example}, got {name}={value!r} "
+            f"(type {type(value).__name__}). {hint}".rstrip()
+        ) from None
+    if floating and not jnp.issubdtype(dtype, jnp.floating):
+        raise TypeError(
+            f"`{name}` must be a floating dtype such as jnp.float32, got {name}={dtype}. "
+            f"{hint}".rstrip()
+        )
+    return dtype
+
+
+def check_sequence(name: str, value: Any, what: str = "values") -> tuple:
+    """``value`` as a tuple; a TypeError naming ``name`` unless it is a list, tuple or other
+    non-string iterable (a string, a number, None, a dict or an array are refused)."""
+    if isinstance(value, str | bytes | dict | np.ndarray | jax.Array) or not hasattr(
+        value, "__iter__"
+    ):
+        raise TypeError(
+            f"`{name}` must be a list or tuple of {what}, got {name}={value!r} "
+            f"(type {type(value).__name__})."
+        )
+    return tuple(value)
+
+
+def check_mapping(name: str, value: Any, what: str = "{key: value}") -> dict:
+    """``value`` as a dict; a TypeError naming ``name`` unless it is a mapping."""
+    if not hasattr(value, "keys") or not hasattr(value, "__getitem__"):
+        raise TypeError(
+            f"`{name}` must be a dict {what}, got {name}={value!r} (type {type(value).__name__})."
+        )
+    return dict(value)
+
+
+def check_optimizer(name: str, value: Any) -> None:
+    """A TypeError naming ``name`` unless ``value`` has callable ``init`` and ``update``."""
+    if not (callable(getattr(value, "init", None)) and callable(getattr(value, "update", None))):
+        raise TypeError(
+            f"`{name}` must have `init` and `update` (a jaxnn optimizer such as "
+            f"jaxnn.optim.adam(0.01), or an optax GradientTransformation), got {name}={value!r} "
+            f"(type {type(value).__name__})."
+        )
 
 
 def check_learning_rate(value: Any, name: str = "learning_rate") -> None:

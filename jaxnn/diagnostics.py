@@ -243,6 +243,8 @@ def activation_derivatives(
     """
     names = _check_activations(names, "names")
     num = check_int("num", num, minimum=2)
+    check_finite("lo", lo)
+    check_finite("hi", hi)
     check_positive("hi - lo", hi - lo, hint="Give lo < hi.")
     try:
         pts = np.asarray(points, dtype=float).reshape(-1)

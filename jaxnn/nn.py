@@ -31,7 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxnn import activations as _act
-from jaxnn._validation import as_real_array, check_bool, check_int, check_positive
+from jaxnn._validation import as_real_array, check_bool, check_dtype, check_int, check_positive
 
 __all__ = ["INITS", "check_mlp_params", "init_mlp", "mlp", "param_count"]
 
@@ -90,6 +90,18 @@ def _initializer(init: str | Initializer, scale: float | None) -> Initializer:
     }[init]
 
 
+def _initial_weights(init_fn: Initializer, key: jax.Array, shape: tuple, dtype: Any) -> jax.Array:
+    """``init_fn(key, shape, dtype)``, checked: a user initializer must return such an array."""
+    w = init_fn(key, shape, dtype)
+    if not isinstance(w, jax.Array | np.ndarray) or jnp.shape(w) != shape:
+        raise TypeError(
+            f"`init` must return an array of the shape it is given, got {type(w).__name__} "
+            f"of shape {jnp.shape(w) if isinstance(w, jax.Array | np.ndarray) else None} for "
+            f"shape {shape}. An initializer is called as init(key, shape, dtype)."
+        )
+    return jnp.asarray(w, dtype)
+
+
 def init_mlp(
     key: jax.Array,
     sizes: Sequence[int],
@@ -125,23 +137,15 @@ def init_mlp(
     check_bool("bias", bias)
     if scale is not None:
         check_positive("scale", scale)
-    try:
-        dtype = jnp.dtype(dtype)
-    except TypeError:
-        raise TypeError(
-            f"`dtype` must be a floating dtype such as jnp.float32, got dtype={dtype!r}."
-        ) from None
-    if not jnp.issubdtype(dtype, jnp.floating):
-        raise TypeError(
-            f"`dtype` must be a floating dtype such as jnp.float32, got dtype={dtype}. "
-            "Parameters are differentiated and updated, which needs floats."
-        )
+    dtype = check_dtype(
+        "dtype", dtype, hint="Parameters are differentiated and updated, which needs floats."
+    )
     init_fn = _initializer(init, scale)
     _check_key(key)
     keys = jax.random.split(key, len(sizes) - 1)
     params = []
     for layer_key, n_in, n_out in zip(keys, sizes[:-1], sizes[1:], strict=True):
-        layer = {"w": jnp.asarray(init_fn(layer_key, (n_in, n_out), dtype), dtype)}
+        layer = {"w": _initial_weights(init_fn, layer_key, (n_in, n_out), dtype)}
         if bias:
             layer["b"] = jnp.zeros((n_out,), dtype)
         params.append(layer)

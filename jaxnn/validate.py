@@ -47,6 +47,7 @@ from jaxnn import optim
 from jaxnn._validation import (
     check_callable,
     check_choice,
+    check_dtype,
     check_int,
     check_nonnegative,
     check_positive,
@@ -119,10 +120,7 @@ def random_problem(key: Any = 0, dtype: Any = "float32") -> Problem:
         True
     """
     rng = _rng(key)
-    try:
-        dtype = jnp.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"`dtype` must be 'float32' or 'float64', got dtype={dtype!r}.") from None
+    dtype = check_dtype("dtype", dtype, hint="Pass 'float32' or 'float64'.")
     check_choice("dtype", dtype.name, tuple(TOLERANCES))
 
     def draw(shape, scale=1.0):
