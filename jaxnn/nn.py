@@ -184,6 +184,8 @@ def check_mlp_params(params: Any, argument: str = "params") -> None:
     Only structure, rank and chaining of shapes are checked (static information), so it is
     safe to call inside ``jit``.
     """
+    if not isinstance(argument, str):
+        raise TypeError(f"`argument` must be the argument's name (a str), got {argument!r}.")
     if not isinstance(params, list | tuple) or len(params) == 0:
         raise TypeError(
             f"`{argument}` must be a non-empty list of layers {{'w': (in, out), 'b': (out,)}} "

@@ -24,6 +24,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxnn._validation import as_real_array, check_learning_rate, concrete_number
+
 __all__ = [
     "EmptyState",
     "Optimizer",
@@ -91,11 +93,30 @@ def safe_increment(count: jax.Array) -> jax.Array:
                 f"`count` must fit in {info.dtype} ([{info.min}, {info.max}]), got count={count}. "
                 "Step counts are int32 arrays (int64 with jax_enable_x64)."
             )
-    count = jnp.asarray(count)
+    try:
+        count = jnp.asarray(count)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"`count` must be an integer array (the step count), got {count!r}."
+        ) from None
     if not jnp.issubdtype(count.dtype, jnp.integer):
         raise TypeError(f"`count` must be an integer array (the step count), got {count.dtype}.")
     max_value = jnp.array(jnp.iinfo(count.dtype).max, count.dtype)
     return jnp.where(count < max_value, count + jnp.array(1, count.dtype), max_value)
+
+
+def _check_leaves(name: str, tree: Any) -> None:
+    """A TypeError naming the leaf unless every leaf of ``tree`` is an array of real numbers."""
+    for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]:
+        as_real_array(f"{name}{jax.tree_util.keystr(path)}", leaf)
+
+
+def _check_scalar(name: str, value: Any) -> None:
+    """A TypeError unless ``value`` is a real scalar (a traced one passes)."""
+    if isinstance(value, jax.core.Tracer) and jnp.ndim(value) == 0:
+        return
+    if concrete_number(value) is None:
+        raise TypeError(f"`{name}` must be a real number, got {name}={value!r}.")
 
 
 def _structure(tree: Any) -> str:
@@ -134,6 +155,10 @@ def check_tree_match(
 
 def check_state(state: Any, cls: type, optimizer: str) -> None:
     """Raises ``TypeError`` unless ``state`` is a ``cls`` (the state ``optimizer``'s init made)."""
+    if not isinstance(cls, type):
+        raise TypeError(f"`cls` must be the state class (a type), got cls={cls!r}.")
+    if not isinstance(optimizer, str):
+        raise TypeError(f"`optimizer` must be the optimizer's name (a str), got {optimizer!r}.")
     if not isinstance(state, cls):
         raise TypeError(
             f"`state` must be the {cls.__name__} returned by {optimizer}(...).init(params), got "
@@ -172,11 +197,14 @@ def check_float_params(params: Any, name: str = "params") -> None:
 
 def tree_zeros_like(tree: Any) -> Any:
     """Zeros shaped like each leaf of ``tree`` (``None`` leaves stay ``None``)."""
+    _check_leaves("tree", tree)
     return jax.tree.map(jnp.zeros_like, tree)
 
 
 def tree_full_like(tree: Any, value: Any) -> Any:
     """``value`` broadcast to each leaf's shape and dtype."""
+    _check_leaves("tree", tree)
+    _check_scalar("value", value)
     return jax.tree.map(lambda x: jnp.full_like(x, value), tree)
 
 
@@ -186,6 +214,11 @@ def tree_bias_correction(moment: Any, decay: Any, count: jax.Array) -> Any:
     The factor is computed in float32 (float64 with x64) *before* the cast to each moment's
     dtype, so a bf16 moment never sees ``decay**count`` rounded to 1 (a division by zero).
     """
+    _check_leaves("moment", moment)
+    _check_scalar("decay", decay)
+    count = jnp.asarray(count) if isinstance(count, int | np.integer) else count
+    if not (hasattr(count, "dtype") and jnp.issubdtype(count.dtype, jnp.integer)):
+        raise TypeError(f"`count` must be an integer step count, got count={count!r}.")
     correction = 1 - decay**count
     return jax.tree.map(lambda t: t / correction.astype(t.dtype), moment)
 
@@ -198,6 +231,8 @@ def scale_by_learning_rate(
     A constant learning rate multiplies as given (a Python float keeps each leaf's dtype); a
     schedule's value is cast to each leaf's dtype first, as optax does.
     """
+    _check_leaves("updates", updates)
+    check_learning_rate(learning_rate)
     if callable(learning_rate):
         step = -1 * learning_rate(count)
         return jax.tree.map(lambda g: jnp.array(step, dtype=g.dtype) * g, updates)

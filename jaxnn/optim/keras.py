@@ -100,7 +100,7 @@ def keras_learning_rate(
             f"pass the learning rate once, as `lr` (Keras 2.x) or `learning_rate` (Keras >= 2.3), "
             f"not both; got lr={lr!r}, learning_rate={learning_rate!r}."
         )
-    name = "lr" if lr is not None else "learning_rate"
+    name = "lr" if lr is not None else "learning_rate" if learning_rate is not None else "default"
     value = lr if lr is not None else learning_rate if learning_rate is not None else default
     if callable(value):
         raise TypeError(
