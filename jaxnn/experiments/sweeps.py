@@ -20,7 +20,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxnn import data, losses, nn, optim, train
-from jaxnn._validation import check_bool, check_choice, check_int, check_positive
+from jaxnn._validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_positive,
+    check_sequence,
+)
 from jaxnn.experiments.optimizers import OPTIMIZERS, _classification_data, _classifier_fns
 
 __all__ = [
@@ -51,7 +57,7 @@ def _check_names(optimizers: Any, default: Sequence[str]) -> tuple[str, ...]:
         return tuple(default)
     if isinstance(optimizers, str):
         optimizers = (optimizers,)
-    names = tuple(optimizers)
+    names = check_sequence("optimizers", optimizers, "optimizer names")
     if not names:
         raise ValueError("`optimizers` must name at least one optimizer, got an empty sequence.")
     for name in names:
@@ -290,6 +296,7 @@ def xor_solve_rate(
         hidden = (2, 4) if quick else (2, 3, 4, 8)
     if isinstance(hidden, int | np.integer):
         hidden = (hidden,)
+    hidden = check_sequence("hidden", hidden, "hidden widths")
     hidden = tuple(check_int("hidden", h, minimum=1) for h in hidden)
     if not hidden:
         raise ValueError("`hidden` must list at least one width, e.g. hidden=(2, 4).")
