@@ -274,12 +274,12 @@ def check_choice(name: str, value: Any, choices: Any) -> None:
 def check_dtype(name: str, value: Any, *, floating: bool = True, hint: str = "") -> np.dtype:
     """``value`` as a dtype (``jnp.float32``, ``"bfloat16"``, ``np.dtype(...)``); a TypeError
     naming ``name`` for anything that is not one, or (``floating=True``) not a floating dtype."""
-    example = "jnp.float32" if floating else "jnp.int32"
+    what = "a floating dtype such as jnp.float32" if floating else "a dtype such as jnp.float32"
     try:
         dtype = jnp.dtype(value)
     except (TypeError, ValueError):
         raise TypeError(
-            f"`{name}` must be a dtype such as {example}, got {name}={value!r} "
+            f"`{name}` must be {what}, got {name}={value!r} "
             f"(type {type(value).__name__}). {hint}".rstrip()
         ) from None
     if floating and not jnp.issubdtype(dtype, jnp.floating):

@@ -121,7 +121,7 @@ def random_problem(key: Any = 0, dtype: Any = "float32") -> Problem:
         True
     """
     rng = _rng(key)
-    dtype = check_dtype("dtype", dtype, hint="Pass 'float32' or 'float64'.")
+    dtype = check_dtype("dtype", dtype, floating=False, hint="Pass 'float32' or 'float64'.")
     check_choice("dtype", dtype.name, tuple(TOLERANCES))
 
     def draw(shape, scale=1.0):
