@@ -276,6 +276,8 @@ def check_dtype(name: str, value: Any, *, floating: bool = True, hint: str = "")
     naming ``name`` for anything that is not one, or (``floating=True``) not a floating dtype."""
     what = "a floating dtype such as jnp.float32" if floating else "a dtype such as jnp.float32"
     try:
+        if value is None or isinstance(value, np.ndarray | jax.Array):
+            raise TypeError  # jnp.dtype(None) is float64; an array is not a dtype
         dtype = jnp.dtype(value)
     except (TypeError, ValueError):
         raise TypeError(

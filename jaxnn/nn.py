@@ -292,4 +292,10 @@ def param_count(params: Any) -> int:
         >>> param_count(init_mlp(jax.random.key(0), [2, 3, 1]))
         13
     """
+    for path, leaf in jax.tree_util.tree_flatten_with_path(params)[0]:
+        if not (hasattr(leaf, "shape") or isinstance(leaf, int | float | complex)):
+            raise TypeError(
+                f"`params` leaf {jax.tree_util.keystr(path) or '(root)'} is "
+                f"{type(leaf).__name__}, not an array."
+            )
     return sum(int(np.prod(jnp.shape(leaf))) for leaf in jax.tree.leaves(params))

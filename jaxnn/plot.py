@@ -257,6 +257,8 @@ def activations(
     if not names:
         raise ValueError("`names` must name at least one activation, e.g. ('sigmoid', 'relu').")
     xs = np.linspace(-6.0, 6.0, 401) if x is None else _values("x", x)
+    if xs.size == 0:
+        raise ValueError("`x` must hold at least one point, got an empty array.")
     if ax is not None:
         fig, ax = figure_and_axes(ax)
         for name in names:
@@ -374,6 +376,7 @@ def xor_error_curves(
             ) from None
     if not runs:
         raise ValueError("`runs` must hold at least one run, got none.")
+    runs = {label: _values(f"runs[{label!r}]", v) for label, v in runs.items()}
     return loss_curves(
         runs, xlabel="epoch", ylabel="summed error 0.5·Σ(t − o)²", title=title, logy=True, ax=ax
     )

@@ -21,6 +21,7 @@ import numpy as np
 
 from jaxnn import data, losses, nn, optim, train
 from jaxnn._validation import (
+    as_real_array,
     check_bool,
     check_choice,
     check_int,
@@ -160,6 +161,8 @@ def lr_sensitivity(
     names = _check_names(optimizers, tuple(OPTIMIZERS))
     if learning_rates is None:
         learning_rates = np.logspace(-3, 0, 4) if quick else np.logspace(-4, 0, 9)
+    elif not isinstance(learning_rates, str | bytes | dict):
+        learning_rates = np.asarray(as_real_array("learning_rates", learning_rates))
     seeds = (3 if quick else 8) if seeds is None else check_int("seeds", seeds, minimum=1)
     hidden = check_int("hidden", hidden, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)

@@ -111,6 +111,15 @@ def _check_leaves(name: str, tree: Any) -> None:
         as_real_array(f"{name}{jax.tree_util.keystr(path)}", leaf)
 
 
+def _check_array_like(name: str, path: Any, leaf: Any) -> None:
+    if not (hasattr(leaf, "shape") or isinstance(leaf, numbers.Number)):
+        where = jax.tree_util.keystr(path) or "(root)"
+        raise TypeError(
+            f"`{name}` leaf {where} is {type(leaf).__name__} {leaf!r:.60}, not an array; "
+            f"{name} must be a pytree of arrays."
+        )
+
+
 def _check_scalar(name: str, value: Any) -> None:
     """A TypeError unless ``value`` is a real scalar (a traced one passes)."""
     if isinstance(value, jax.core.Tracer) and jnp.ndim(value) == 0:
@@ -144,6 +153,8 @@ def check_tree_match(
     for (path, leaf), ref in zip(
         jax.tree_util.tree_flatten_with_path(tree)[0], leaves, strict=True
     ):
+        _check_array_like(name, path, leaf)
+        _check_array_like(reference_name, path, ref)
         if jnp.shape(leaf) != jnp.shape(ref):
             where = jax.tree_util.keystr(path) or "(root)"
             raise ValueError(
@@ -216,11 +227,13 @@ def tree_bias_correction(moment: Any, decay: Any, count: jax.Array) -> Any:
     """
     _check_leaves("moment", moment)
     _check_scalar("decay", decay)
+    if isinstance(decay, int | np.integer):  # an integer decay would pow in integers
+        decay = float(decay)
     count = jnp.asarray(count) if isinstance(count, int | np.integer) else count
     if not (hasattr(count, "dtype") and jnp.issubdtype(count.dtype, jnp.integer)):
         raise TypeError(f"`count` must be an integer step count, got count={count!r}.")
     correction = 1 - decay**count
-    return jax.tree.map(lambda t: t / correction.astype(t.dtype), moment)
+    return jax.tree.map(lambda t: jnp.asarray(t) / correction.astype(jnp.result_type(t)), moment)
 
 
 def scale_by_learning_rate(
@@ -234,7 +247,7 @@ def scale_by_learning_rate(
     _check_leaves("updates", updates)
     check_learning_rate(learning_rate)
     if callable(learning_rate):
-        step = -1 * learning_rate(count)
+        step = -1 * as_real_array("learning_rate(count)", learning_rate(count))
         return jax.tree.map(lambda g: jnp.array(step, dtype=g.dtype) * g, updates)
     step = -1 * learning_rate
     return jax.tree.map(lambda g: step * g, updates)
