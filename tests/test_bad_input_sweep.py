@@ -326,6 +326,14 @@ def judge(qualname: str, param: str, bad: str, tmp) -> str:
     if not isinstance(error, ValueError | TypeError) or isinstance(error, jax.errors.JAXTypeError):
         return f"{kind}: {message[:160]}"
     wanted = [param] if baseline else list(target.params)
+    # a message may call an argument by the display name the caller passed for it
+    wanted += [kwargs[p] for p in NAME_PARAMETERS if isinstance(kwargs.get(p), str)]
+    signature = inspect.signature(target.fn).parameters
+    wanted += [
+        signature[p].default
+        for p in NAME_PARAMETERS & set(signature)
+        if p not in kwargs and isinstance(signature[p].default, str)
+    ]
     if not any(_names(message, w) for w in wanted):
         return f"{kind} not naming {' or '.join(wanted)}: {message[:160]}"
     return "ok"

@@ -142,6 +142,9 @@ def check_tree_match(
     ``None`` leaves count as empty subtrees on both sides (as in ``jax.tree``). Only static
     information is compared, so this is free inside ``jit``.
     """
+    for label, value in (("name", name), ("reference_name", reference_name)):
+        if not isinstance(value, str):
+            raise TypeError(f"`{label}` must be the argument's name (a str), got {value!r}.")
     if jax.tree.structure(tree) != jax.tree.structure(reference):
         raise TypeError(
             f"`{name}` must have the same tree structure as `{reference_name}`.\n"
