@@ -169,9 +169,8 @@ def test_activations_and_their_derivatives_keep_the_dtype(dtype):
         _close_to_float32(low[name][1], ref[name][1], dtype, f"{name} derivative")
 
 
-@pytest.mark.parametrize(
-    "dtype", [jnp.bfloat16, pytest.param(jnp.float16, marks=pytest.mark.slow)], ids=IDS
-)
+@pytest.mark.slow  # ~5 s per dtype on 2 shared cores; the argument checks below are the quick run
+@pytest.mark.parametrize("dtype", LOW, ids=IDS)
 def test_models_losses_backprop_and_data_keep_the_dtype(dtype):
     params32 = nn.init_mlp(jax.random.key(0), [2, 4, 1])
     params = jax.tree.map(lambda a: a.astype(dtype), params32)
