@@ -524,3 +524,21 @@ def test_a_header_length_beyond_the_file_is_refused(tmp_path):
     path.write_bytes((2**60).to_bytes(8, "little") + data[8:])
     with pytest.raises(checkpoint.CheckpointError, match="header length"):
         checkpoint.load(path)
+
+
+def test_fit_resume_from_a_crafted_file_is_the_same_checkpoint_error(tmp_path):
+    path = _crafted(tmp_path, {"t": "leaf", "py": "complex"})
+
+    def loss(p, xb, yb):
+        return jnp.mean((xb @ p["w"] - yb) ** 2)
+
+    with pytest.raises(checkpoint.CheckpointError, match="bad.safetensors.*complex"):
+        train.fit(
+            loss,
+            {"w": jnp.zeros(2)},
+            optim.sgd(0.1),
+            jnp.ones((4, 2)),
+            jnp.ones(4),
+            resume=path,
+            progress=False,
+        )
