@@ -213,7 +213,7 @@ def accuracy(predictions, labels, *, threshold: float = 0.5) -> jax.Array:
         elif y.shape != p.shape[:-1]:
             raise ValueError(
                 f"accuracy: `labels` must have shape {p.shape[:-1]} (class indices) or {p.shape} "
-                f"(one-hot), got {y.shape}."
+                f"(one-hot) to match `predictions` of shape {p.shape}, got {y.shape}."
             )
         correct = jnp.argmax(p, axis=-1) == y
     else:
