@@ -379,24 +379,76 @@ def test_bad_input_anywhere_is_a_clear_error(scratch, case):
         assert verdict == "ok", f"{case}: {verdict}"
 
 
+_CHUNK_SCRIPT = """
+import json, os, sys, warnings
+warnings.simplefilter("error")
+import tests.test_bad_input_sweep as sweep
+start, stop, out, tmp = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+os.chdir(tmp)
+with open(out, "a") as f:
+    for i in range(start, min(stop, len(sweep.CASES))):
+        f.write(json.dumps({"i": i, "started": True}) + "\\n")
+        f.flush()
+        f.write(json.dumps({"i": i, "verdict": sweep.judge(*sweep.CASES[i], tmp)}) + "\\n")
+        f.flush()
+    f.write(json.dumps({"baselines": sum(sweep._BASELINE.values())}) + "\\n")
+"""
+
+
+def _run_chunks(scratch, size=1500):
+    """Every case's verdict, judged in fresh processes of ``size`` cases: a timeout interrupts
+    JAX wherever it is, which can leave a process unusable (once, a segfault), so no process
+    judges too many; a process that dies is restarted after the case it was judging, and that
+    case is reported as a crash."""
+    import json
+    import subprocess
+    import sys
+
+    out = os.path.join(scratch, "verdicts.jsonl")
+    verdicts, baselines, start = {}, 0, 0
+    env = {**os.environ, "PYTHONPATH": _ROOT}
+    while start < len(CASES):
+        open(out, "w").close()
+        subprocess.run(
+            [sys.executable, "-c", _CHUNK_SCRIPT, str(start), str(start + size), out, scratch],
+            env=env,
+            cwd=_ROOT,
+            capture_output=True,
+            timeout=3600,
+        )
+        last = start
+        with open(out) as f:
+            rows = [json.loads(line) for line in f]
+        for row in rows:
+            if "verdict" in row:
+                verdicts[row["i"]] = row["verdict"]
+            elif "started" in row:
+                last = row["i"]
+            else:
+                baselines += row["baselines"]
+        if last not in verdicts:  # the process died judging case `last`
+            verdicts[last] = "the process crashed"
+        start = max(verdicts) + 1
+    return verdicts, baselines
+
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 @pytest.mark.slow
-@UNRAISABLE
 def test_every_name_and_input_exhaustive(scratch, capsys):
-    failures, ok = {}, 0
-    for case in CASES:
-        verdict = judge(*case, scratch)
-        if verdict == "ok":
-            ok += 1
-        else:
-            failures[case] = verdict
+    verdicts, baselines = _run_chunks(scratch)
+    failures = {CASES[i]: v for i, v in verdicts.items() if v != "ok"}
+    ok = sum(v == "ok" for v in verdicts.values())
     with capsys.disabled():
         print(
             f"\nbad-input sweep: {len(TARGETS)} callables, {len(CASES)} inputs, {ok} answered "
             f"well, {len(failures)} not ({sum(c[:2] in KNOWN for c in failures)} known); "
-            f"{sum(_BASELINE.values())} names had a working baseline"
+            f"{baselines} (name, process) pairs had a working baseline"
         )
         for case, verdict in sorted(failures.items()):
             print(" ", "KNOWN" if case[:2] in KNOWN else "NEW  ", case, verdict)
+    assert len(verdicts) == len(CASES)
     new = sorted(c for c in failures if c[:2] not in KNOWN)
     assert not new, new
     stale = set(KNOWN) - {c[:2] for c in failures}
