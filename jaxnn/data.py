@@ -5,7 +5,8 @@ Every function returns a :class:`Dataset` ``(x, y)``: ``x`` a float32 JAX array 
 ``(n,)`` for regression). Generated sets take an explicit ``key``: their random numbers come
 from a NumPy ``Generator`` seeded with the key's bits (same key, same data; no compilation, so
 making a data set takes microseconds). The real sets come from the copies that ship inside
-scikit-learn (``pip install "jaxnn[data]"``) and never download anything.
+scikit-learn (``pip install scikit-learn``, or ``pip install ".[data]"`` in a clone of jaxnn)
+and never download anything.
 
 Minibatch order (used by :func:`jaxnn.train.fit`): an epoch visits the examples in the order
 ``epoch_order(key, n)`` (a random permutation, or ``0 .. n-1`` without shuffling), cut into
@@ -33,8 +34,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxnn._validation import (
+    INT32_MAX,
     as_real_array,
     check_bool,
+    check_finite,
     check_int,
     check_nonnegative,
     check_positive,
@@ -83,9 +86,22 @@ def _check_key(key: Any) -> None:
     )
 
 
+def _check_single_key(key: Any) -> None:
+    """A key, not a batch of keys (a generator makes one data set from one key)."""
+    _check_key(key)
+    typed = jnp.issubdtype(key.dtype, jax.dtypes.prng_key)
+    if (typed and key.shape != ()) or (not typed and key.shape != (2,)):
+        shape = key.shape if typed else key.shape[:-1]
+        raise ValueError(
+            f"`key` must be one PRNG key, got a batch of keys of shape {shape}. A generator "
+            "makes one data set from one key: call it once per key, e.g. "
+            "[data.blobs(k) for k in keys]."
+        )
+
+
 def _rng(key: jax.Array) -> np.random.Generator:
     """A NumPy generator seeded with the bits of a JAX key (deterministic, no compilation)."""
-    _check_key(key)
+    _check_single_key(key)
     if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
         key = jax.random.key_data(key)
     return np.random.default_rng(np.asarray(key, np.uint32).ravel().tolist())
@@ -102,7 +118,7 @@ def _dataset(rng: np.random.Generator, x: np.ndarray, y: np.ndarray) -> Dataset:
 
 
 def xor() -> Dataset:
-    """The four XOR examples of the seed: ``y = x1 XOR x2``.
+    """The four XOR examples of the book (chapter 8): ``y = x1 XOR x2``.
 
     Returns:
         ``Dataset(x (4, 2) float32, y (4,) int32)`` with rows ``00, 01, 10, 11`` and labels
@@ -223,7 +239,11 @@ def blobs(
     if isinstance(centers, int | np.integer) and not isinstance(centers, bool):
         k = check_int("centers", centers, minimum=1)
         features = check_int("features", features, minimum=1)
+        if not (isinstance(box, tuple | list) and len(box) == 2):
+            raise TypeError(f"`box` must be a pair (low, high) such as (-10.0, 10.0), got {box!r}.")
         low, high = box
+        check_finite("box[0]", low)
+        check_finite("box[1]", high)
         check_positive("box[1] - box[0]", high - low, hint="Give box as (low, high), low < high.")
         means = rng.uniform(low, high, (k, features))
     else:
@@ -278,8 +298,8 @@ def _sklearn_datasets():
     except ImportError as e:
         raise ImportError(
             "jaxnn.data's real datasets use the offline copies bundled with scikit-learn, which "
-            'is not installed. Install it with: pip install "jaxnn[data]" (or pip install '
-            "scikit-learn); or use a generated set such as jaxnn.data.blobs or "
+            "is not installed. Install it with: pip install scikit-learn (in a clone of jaxnn: "
+            'pip install ".[data]"); or use a generated set such as jaxnn.data.blobs or "
             "jaxnn.data.regression."
         ) from e
     return datasets
@@ -301,7 +321,7 @@ def load_digits() -> Dataset:
         Scale with ``x / 16`` or :func:`standardize` before training.
 
     Raises:
-        ImportError: without scikit-learn (``pip install "jaxnn[data]"``).
+        ImportError: without scikit-learn (``pip install scikit-learn``).
 
     Examples:
         >>> x, y = load_digits()
@@ -320,7 +340,7 @@ def load_diabetes() -> Dataset:
         for gradient descent.
 
     Raises:
-        ImportError: without scikit-learn (``pip install "jaxnn[data]"``).
+        ImportError: without scikit-learn (``pip install scikit-learn``).
 
     Examples:
         >>> x, y = load_diabetes()
@@ -337,7 +357,7 @@ def load_iris() -> Dataset:
         ``Dataset(x (150, 4) float32 in cm, y (150,) int32 in 0 .. 2)``.
 
     Raises:
-        ImportError: without scikit-learn (``pip install "jaxnn[data]"``).
+        ImportError: without scikit-learn (``pip install scikit-learn``).
 
     Examples:
         >>> x, y = load_iris()
@@ -354,7 +374,7 @@ def load_breast_cancer() -> Dataset:
         ``Dataset(x (569, 30) float32, y (569,) int32: 0 malignant, 1 benign)``.
 
     Raises:
-        ImportError: without scikit-learn (``pip install "jaxnn[data]"``).
+        ImportError: without scikit-learn (``pip install scikit-learn``).
 
     Examples:
         >>> x, y = load_breast_cancer()
@@ -453,7 +473,7 @@ def train_test_split(
             f"`test_fraction` must be in (0, 1), got test_fraction={test_fraction!r}. "
             "Example: 0.25 holds out a quarter of the examples."
         )
-    x, y = jnp.asarray(x), jnp.asarray(y)
+    x, y = as_real_array("x", x), as_real_array("y", y)
     if x.ndim == 0 or y.ndim == 0 or x.shape[0] != y.shape[0]:
         raise ValueError(
             f"`x` and `y` must have the same number of rows, got shapes {x.shape} and {y.shape}."
@@ -481,7 +501,8 @@ def epoch_order(key: jax.Array | None, n: int, *, shuffle: bool = True) -> jax.A
         >>> sorted(epoch_order(jax.random.key(0), 4).tolist())
         [0, 1, 2, 3]
     """
-    if not shuffle:
+    n = check_int("n", n, minimum=0, maximum=INT32_MAX, hint="The number of examples.")
+    if not check_bool("shuffle", shuffle):
         return jnp.arange(n, dtype=jnp.int32)
     if key is None:
         raise ValueError(
@@ -516,8 +537,9 @@ def minibatch_indices(
         >>> full.tolist(), rest.tolist()
         ([[0, 1], [2, 3]], [4])
     """
-    n = check_int("n", n, minimum=1)
+    n = check_int("n", n, minimum=1, maximum=INT32_MAX)
     batch_size = check_int("batch_size", batch_size, minimum=1)
+    check_bool("shuffle", shuffle)
     if batch_size > n:
         raise ValueError(f"`batch_size` must be <= n={n}, got batch_size={batch_size}.")
     order = epoch_order(key, n, shuffle=shuffle)

@@ -42,6 +42,7 @@ from jaxnn import data, losses, nn
 from jaxnn import optim as _optim
 from jaxnn._table import format_table, format_value, plural
 from jaxnn._validation import (
+    as_real_array,
     check_bool,
     check_callable,
     check_choice,
@@ -277,9 +278,11 @@ def activation_derivatives(
     """
     names = _check_activations(names, "names")
     num = check_int("num", num, minimum=2)
+    check_finite("lo", lo)
+    check_finite("hi", hi)
     check_positive("hi - lo", hi - lo, hint="Give lo < hi.")
     try:
-        pts = np.asarray(points, dtype=float).reshape(-1)
+        pts = np.asarray(as_real_array("points", points), dtype=float).reshape(-1)
     except (TypeError, ValueError):
         raise TypeError(f"`points` must be a sequence of numbers, got points={points!r}.") from None
     if not np.all(np.isfinite(pts)) or pts.size == 0:

@@ -48,7 +48,7 @@ def _as_float(name: str, x) -> jax.Array:
     return x
 
 
-def _same_shape(pred: jax.Array, target: jax.Array, fn: str) -> None:
+def _same_shape(pred: jax.Array, target: jax.Array, fn: str, name: str = "predictions") -> None:
     if pred.shape != target.shape:
         fix = ""
         if pred.shape[:-1] == target.shape and pred.shape[-1:] == (1,):
@@ -56,7 +56,7 @@ def _same_shape(pred: jax.Array, target: jax.Array, fn: str) -> None:
         elif target.shape[:-1] == pred.shape and target.shape[-1:] == (1,):
             fix = " Reshape the predictions with `p[:, None]` (or squeeze the targets)."
         raise ValueError(
-            f"{fn}: `predictions` and `targets` must have the same shape, got {pred.shape} and "
+            f"{fn}: `{name}` and `targets` must have the same shape, got {pred.shape} and "
             f"{target.shape}; broadcasting them would compare every prediction with every "
             f"target.{fix}"
         )
@@ -108,7 +108,7 @@ def binary_cross_entropy(probabilities, targets, eps: float = 1e-7) -> jax.Array
         )
     p = _as_float("probabilities", probabilities)
     t = _as_float("targets", targets)
-    _same_shape(p, t, "binary_cross_entropy")
+    _same_shape(p, t, "binary_cross_entropy", "probabilities")
     p = jnp.clip(p, eps, 1 - eps)
     return jnp.mean(-(t * jnp.log(p) + (1 - t) * jnp.log1p(-p)))
 
@@ -125,7 +125,7 @@ def sigmoid_binary_cross_entropy(logits, targets) -> jax.Array:
     """
     z = _as_float("logits", logits)
     t = _as_float("targets", targets)
-    _same_shape(z, t, "sigmoid_binary_cross_entropy")
+    _same_shape(z, t, "sigmoid_binary_cross_entropy", "logits")
     return jnp.mean(-(t * jax.nn.log_sigmoid(z) + (1 - t) * jax.nn.log_sigmoid(-z)))
 
 
@@ -213,7 +213,7 @@ def accuracy(predictions, labels, *, threshold: float = 0.5) -> jax.Array:
         elif y.shape != p.shape[:-1]:
             raise ValueError(
                 f"accuracy: `labels` must have shape {p.shape[:-1]} (class indices) or {p.shape} "
-                f"(one-hot), got {y.shape}."
+                f"(one-hot) to match `predictions` of shape {p.shape}, got {y.shape}."
             )
         correct = jnp.argmax(p, axis=-1) == y
     else:

@@ -31,7 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxnn import activations as _act
-from jaxnn._validation import as_real_array, check_bool, check_int, check_positive
+from jaxnn._validation import as_real_array, check_bool, check_dtype, check_int, check_positive
 
 __all__ = ["INITS", "check_mlp_params", "init_mlp", "mlp", "param_count"]
 
@@ -90,6 +90,18 @@ def _initializer(init: str | Initializer, scale: float | None) -> Initializer:
     }[init]
 
 
+def _initial_weights(init_fn: Initializer, key: jax.Array, shape: tuple, dtype: Any) -> jax.Array:
+    """``init_fn(key, shape, dtype)``, checked: a user initializer must return such an array."""
+    w = init_fn(key, shape, dtype)
+    if not isinstance(w, jax.Array | np.ndarray) or jnp.shape(w) != shape:
+        raise TypeError(
+            f"`init` must return an array of the shape it is given, got {type(w).__name__} "
+            f"of shape {jnp.shape(w) if isinstance(w, jax.Array | np.ndarray) else None} for "
+            f"shape {shape}. An initializer is called as init(key, shape, dtype)."
+        )
+    return jnp.asarray(w, dtype)
+
+
 def init_mlp(
     key: jax.Array,
     sizes: Sequence[int],
@@ -125,23 +137,15 @@ def init_mlp(
     check_bool("bias", bias)
     if scale is not None:
         check_positive("scale", scale)
-    try:
-        dtype = jnp.dtype(dtype)
-    except TypeError:
-        raise TypeError(
-            f"`dtype` must be a floating dtype such as jnp.float32, got dtype={dtype!r}."
-        ) from None
-    if not jnp.issubdtype(dtype, jnp.floating):
-        raise TypeError(
-            f"`dtype` must be a floating dtype such as jnp.float32, got dtype={dtype}. "
-            "Parameters are differentiated and updated, which needs floats."
-        )
+    dtype = check_dtype(
+        "dtype", dtype, hint="Parameters are differentiated and updated, which needs floats."
+    )
     init_fn = _initializer(init, scale)
     _check_key(key)
     keys = jax.random.split(key, len(sizes) - 1)
     params = []
     for layer_key, n_in, n_out in zip(keys, sizes[:-1], sizes[1:], strict=True):
-        layer = {"w": jnp.asarray(init_fn(layer_key, (n_in, n_out), dtype), dtype)}
+        layer = {"w": _initial_weights(init_fn, layer_key, (n_in, n_out), dtype)}
         if bias:
             layer["b"] = jnp.zeros((n_out,), dtype)
         params.append(layer)
@@ -180,6 +184,8 @@ def check_mlp_params(params: Any, argument: str = "params") -> None:
     Only structure, rank and chaining of shapes are checked (static information), so it is
     safe to call inside ``jit``.
     """
+    if not isinstance(argument, str):
+        raise TypeError(f"`argument` must be the argument's name (a str), got {argument!r}.")
     if not isinstance(params, list | tuple) or len(params) == 0:
         raise TypeError(
             f"`{argument}` must be a non-empty list of layers {{'w': (in, out), 'b': (out,)}} "
@@ -286,4 +292,10 @@ def param_count(params: Any) -> int:
         >>> param_count(init_mlp(jax.random.key(0), [2, 3, 1]))
         13
     """
+    for path, leaf in jax.tree_util.tree_flatten_with_path(params)[0]:
+        if not (hasattr(leaf, "shape") or isinstance(leaf, int | float | complex)):
+            raise TypeError(
+                f"`params` leaf {jax.tree_util.keystr(path) or '(root)'} is "
+                f"{type(leaf).__name__}, not an array."
+            )
     return sum(int(np.prod(jnp.shape(leaf))) for leaf in jax.tree.leaves(params))

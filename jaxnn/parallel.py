@@ -168,7 +168,10 @@ def check_batch_divisible(
         >>> check_batch_divisible(32, data_mesh(1))
         1
     """
-    n = mesh.shape[_axis(mesh, axis_name)]
+    if not isinstance(argument, str):
+        raise TypeError(f"`argument` must be the argument's name (a str), got {argument!r}.")
+    axis = _axis(mesh, axis_name)
+    n = mesh.shape[axis]
     batch_size = check_int(argument, batch_size, minimum=1)
     if batch_size % n:
         lower, upper = (batch_size // n) * n, (batch_size // n + 1) * n

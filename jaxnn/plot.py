@@ -20,6 +20,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from jaxnn._validation import as_real_array, check_positive, check_sequence
+
 __all__ = [
     "activations",
     "figure_and_axes",
@@ -39,6 +41,10 @@ def figure_and_axes(ax: Axes | None = None, *, figsize=(6.0, 4.0)) -> tuple[Figu
         if not isinstance(ax, Axes):
             raise TypeError(f"`ax` must be a matplotlib Axes or None, got {type(ax).__name__}.")
         return ax.figure, ax
+    if not (isinstance(figsize, tuple | list) and len(figsize) == 2):
+        raise TypeError(f"`figsize` must be (width, height) in inches, got figsize={figsize!r}.")
+    check_positive("figsize[0]", figsize[0])
+    check_positive("figsize[1]", figsize[1])
     fig = Figure(figsize=figsize, layout="constrained")
     return fig, fig.add_subplot()
 
@@ -61,6 +67,20 @@ def _readable_log_axis(axis: Any) -> None:
         formatter.set_scientific(False)
         axis.set_major_formatter(formatter)
     axis.set_minor_formatter(NullFormatter())
+
+
+def _check_result(name: str, value: Any, fields: tuple[str, ...], made_by: str) -> None:
+    """A TypeError naming ``name`` unless ``value`` has every attribute in ``fields``."""
+    missing = [f for f in fields if not hasattr(value, f)]
+    if missing:
+        raise TypeError(
+            f"`{name}` must be the result of {made_by}, got {type(value).__name__} (no "
+            f"{', '.join(missing)})."
+        )
+
+
+def _values(name: str, values: Any) -> np.ndarray:
+    return np.asarray(as_real_array(name, values), dtype=float).reshape(-1)
 
 
 def loss_curves(
@@ -91,13 +111,15 @@ def loss_curves(
         raise TypeError("`curves` must be a non-empty mapping {label: values}.")
     fig, ax = figure_and_axes(ax)
     for label, values in curves.items():
-        y = np.asarray(values, dtype=float).reshape(-1)
+        y = _values(f"curves[{label!r}]", values)
         if x is None:
             xs = np.arange(len(y))
         elif isinstance(x, Mapping):
-            xs = np.asarray(x[label], dtype=float).reshape(-1)
+            if label not in x:
+                raise ValueError(f"`x` has no values for the curve {label!r}.")
+            xs = _values(f"x[{label!r}]", x[label])
         else:
-            xs = np.asarray(x, dtype=float).reshape(-1)
+            xs = _values("x", x)
         if len(xs) != len(y):
             raise ValueError(
                 f"loss_curves: curve {label!r} has {len(y)} values but its x has {len(xs)}."
@@ -271,10 +293,12 @@ def activations(
     """
     if isinstance(names, str) or callable(names):
         names = (names,)
-    names = list(names)
+    names = list(check_sequence("names", names, "activation names"))
     if not names:
         raise ValueError("`names` must name at least one activation, e.g. ('sigmoid', 'relu').")
-    xs = np.linspace(-6.0, 6.0, 401) if x is None else np.asarray(x, dtype=float).reshape(-1)
+    xs = np.linspace(-6.0, 6.0, 401) if x is None else _values("x", x)
+    if xs.size == 0:
+        raise ValueError("`x` must hold at least one point, got an empty array.")
     if ax is not None:
         fig, ax = figure_and_axes(ax)
         for name in names:
@@ -390,6 +414,9 @@ def xor_error_curves(
                 "`runs` must be a mapping {label: errors} or a sequence of XorVariant "
                 f"(with .name and .result.errors), got {type(runs).__name__}."
             ) from None
+    if not runs:
+        raise ValueError("`runs` must hold at least one run, got none.")
+    runs = {label: _values(f"runs[{label!r}]", v) for label, v in runs.items()}
     return loss_curves(
         runs, xlabel="epoch", ylabel="summed error 0.5·Σ(t − o)²", title=title, logy=True, ax=ax
     )
@@ -436,6 +463,7 @@ def gd_vs_sgd_curves(result: Any, *, title: str | None = None) -> Figure:
         >>> [ax.get_xscale() for ax in fig.axes]
         ['log', 'linear']
     """
+    _check_result("result", result, ("runs", "n", "dataset", "model"), "experiments.gd_vs_sgd")
     runs = list(result.runs)
     if not runs:
         raise ValueError("gd_vs_sgd_curves: the result has no runs.")
@@ -487,6 +515,7 @@ def optimizer_comparison(result: Any, *, title: str | None = None) -> Figure:
         >>> [ax.get_ylabel() for ax in fig.axes]
         ['training loss', 'test loss', 'test accuracy']
     """
+    _check_result("result", result, ("runs", "sizes", "dataset"), "experiments.compare_optimizers")
     runs = list(result.runs)
     if not runs:
         raise ValueError("optimizer_comparison: the result has no runs.")
@@ -542,6 +571,7 @@ def lr_sensitivity(result: Any, *, title: str | None = None, ax: Axes | None = N
         >>> fig.axes[0].get_xscale(), fig.axes[0].get_xlabel()
         ('log', 'learning rate')
     """
+    _check_result("result", result, ("curves", "sizes", "seeds"), "experiments.lr_sensitivity")
     curves = list(result.curves)
     if not curves:
         raise ValueError("lr_sensitivity: the result has no curves.")
@@ -592,6 +622,9 @@ def xor_solve_rate(result: Any, *, title: str | None = None, ax: Axes | None = N
         'share of seeds that solve XOR'
     """
     fig, ax = figure_and_axes(ax)
+    _check_result(
+        "result", result, ("solve_rate", "optimizers", "hidden"), "experiments.xor_solve_rate"
+    )
     rates = np.asarray(result.solve_rate)
     for i, name in enumerate(result.optimizers):
         lr = result.learning_rates.get(name)
@@ -636,7 +669,7 @@ def validation_summary(reports: Any, *, title: str | None = None, ax: Axes | Non
         >>> fig.axes[0].get_xscale(), [t.get_text() for t in fig.axes[0].get_yticklabels()]
         ('log', ['sgd [float32]'])
     """
-    reports = list(reports)
+    reports = check_sequence("reports", reports, "ValidationReport")
     if not reports or not all(hasattr(r, "max_rel_diff") for r in reports):
         raise TypeError(
             "`reports` must be a non-empty sequence of ValidationReport from jaxnn.validate, "

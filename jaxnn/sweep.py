@@ -40,7 +40,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from jaxnn import parallel
-from jaxnn._validation import check_bool, check_callable, check_int
+from jaxnn._validation import as_real_array, check_bool, check_callable, check_int
 from jaxnn.engine import cache
 from jaxnn.engine.checks import as_data, check_pair, check_scalar_fn
 from jaxnn.engine.epoch import make_epoch
@@ -172,7 +172,22 @@ def estimate_run_bytes(loss_fn: Callable, params: Any, opt_state: Any, xb: Any, 
         >>> estimate_run_bytes(loss, jnp.zeros(3), (), jnp.ones((8, 3)), jnp.ones(8)) > 48
         True
     """
-    jaxpr = jax.make_jaxpr(jax.value_and_grad(loss_fn))(params, xb, yb)
+    check_callable("loss_fn", loss_fn, "loss_fn(params, x_batch, y_batch) -> scalar loss")
+    for name, tree in (("params", params), ("opt_state", opt_state)):
+        for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]:
+            if not isinstance(leaf, jax.ShapeDtypeStruct):
+                as_real_array(f"{name}{jax.tree_util.keystr(path)}", leaf)
+    for name, batch in (("xb", xb), ("yb", yb)):
+        if not isinstance(batch, jax.ShapeDtypeStruct):
+            as_real_array(name, batch)
+    try:
+        jaxpr = jax.make_jaxpr(jax.value_and_grad(loss_fn))(params, xb, yb)
+    except Exception as e:  # the user's function failed on these arguments: say so
+        first = (str(e).strip().splitlines() or [""])[0]
+        raise TypeError(
+            f"`loss_fn` failed when traced as loss_fn(params, xb, yb) on these `params`, `xb` "
+            f"and `yb`: {type(e).__name__}: {first}"
+        ) from e
     activations = sum(
         math.prod(v.aval.shape) * np.dtype(v.aval.dtype).itemsize
         for eqn in jaxpr.jaxpr.eqns

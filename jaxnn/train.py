@@ -55,6 +55,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh
 
+from jaxnn import checkpoint as checkpoint_module
 from jaxnn import parallel
 from jaxnn._validation import (
     check_bool,
@@ -168,6 +169,8 @@ def _check_options(
         epochs_per_chunk = check_int("epochs_per_chunk", epochs_per_chunk, minimum=1)
     check_choice("on_nonfinite", on_nonfinite, FIT_NONFINITE_POLICIES)
     checkpoint = resume_io.check_path("checkpoint", checkpoint)
+    if checkpoint is not None:  # an unwritable path is found now, not after training
+        checkpoint_module.check_writable(checkpoint)
     resume = resume_io.check_path("resume", resume, must_exist=True)
     if checkpoint_every is not None:
         checkpoint_every = check_int("checkpoint_every", checkpoint_every, minimum=1)
@@ -381,10 +384,10 @@ def _save(run, path, params, opt_state, key, history: History, epoch: int) -> bo
     """Saves a checkpoint; a failure (full disk, removed directory) warns and training goes on."""
     try:
         resume_io.save_run(path, params, opt_state, key, history, epoch, run.epochs, run.config())
-    except OSError as e:
+    except OSError as e:  # CheckpointPathError too: its message names the path and the fix
         warnings.warn(
-            f"fit: could not save the checkpoint {str(path)!r} at epoch {epoch}: {e}. Training "
-            "goes on and the result is returned; free space or pass another `checkpoint`.",
+            f"fit: could not save the checkpoint at epoch {epoch}: {e} Training goes on and the "
+            "result is returned; free space or pass another `checkpoint`.",
             RuntimeWarning,
             stacklevel=4,
         )
@@ -544,7 +547,10 @@ def fit(
     :mod:`jaxnn.checkpoint`, atomically) its params, optimizer state, key, :class:`History` and
     epoch after every ``checkpoint_every`` epochs (compiled chunks end on those epochs) and when
     it returns (all epochs done or ``target_loss`` reached; a run stopped by a non-finite update
-    keeps its last checkpoint, which sits on an epoch boundary). ``resume=PATH`` continues the
+    keeps its last checkpoint, which sits on an epoch boundary). The path is checked before
+    anything is trained (:func:`jaxnn.checkpoint.check_writable`: not a link, FIFO or device, a
+    writable directory); a save that fails later (a full disk) warns with the path and training
+    goes on, so the result is never lost. ``resume=PATH`` continues the
     saved run: ``epochs`` is the run's *total*, so a ``2N``-epoch run resumed from epoch ``N``
     trains ``N`` more, and the result is bit-identical to training ``2N`` epochs in one call.
     The resumed call must have the same data shapes and dtypes, ``batch_size``, ``shuffle``,

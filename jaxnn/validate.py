@@ -47,9 +47,11 @@ from jaxnn import optim
 from jaxnn._validation import (
     check_callable,
     check_choice,
+    check_dtype,
     check_int,
     check_nonnegative,
     check_positive,
+    check_sequence,
 )
 from jaxnn.optim import keras, schedules
 
@@ -119,10 +121,7 @@ def random_problem(key: Any = 0, dtype: Any = "float32") -> Problem:
         True
     """
     rng = _rng(key)
-    try:
-        dtype = jnp.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"`dtype` must be 'float32' or 'float64', got dtype={dtype!r}.") from None
+    dtype = check_dtype("dtype", dtype, floating=False, hint="Pass 'float32' or 'float64'.")
     check_choice("dtype", dtype.name, tuple(TOLERANCES))
 
     def draw(shape, scale=1.0):
@@ -448,6 +447,10 @@ def select(names: Sequence[str] | None, configs: Sequence[Config]) -> list[Confi
         >>> [c.name for c in select(["keras.RMSprop"], registry())]
         ['keras.RMSprop', 'keras.RMSprop-decay-large-eps']
     """
+    configs = check_sequence("configs", configs, "Config rows (see registry())")
+    for i, c in enumerate(configs):
+        if not isinstance(c, Config):
+            raise TypeError(f"`configs[{i}]` must be a Config (see registry()), got {c!r}.")
     if names is None:
         return list(configs)
     if isinstance(names, str):
@@ -455,6 +458,7 @@ def select(names: Sequence[str] | None, configs: Sequence[Config]) -> list[Confi
             f"`names` must be a list of optimizer names, got the string {names!r}; pass "
             f"[{names!r}]."
         )
+    names = check_sequence("names", names, "optimizer names")
     known = sorted({c.name for c in configs} | {o for c in configs for o in c.optimizers})
     for name in names:
         if name not in known:
@@ -569,7 +573,12 @@ def _execute(pairs, *, steps, dtype, key, problem):
         check_callable("problem", problem, "problem(key, dtype) -> Problem(params, loss)")
     problem = random_problem if problem is None else problem
     with _precision(dtype):
-        params, loss = problem(key, dtype)
+        made = problem(key, dtype)
+        if not (isinstance(made, tuple) and len(made) == 2 and callable(made[1])):
+            raise TypeError(
+                f"`problem` must return Problem(params, loss), got {type(made).__name__}."
+            )
+        params, loss = made
         runs = [
             _side_by_side(opt, ref, loss, steps, atol / rtol)
             for *_, opt, ref, (rtol, atol) in pairs

@@ -1222,7 +1222,7 @@ CASES = [
         "compare-optimizers-not-optimizer",
         lambda t: experiments.compare_optimizers(optimizers={"a": 3}),
         TypeError,
-        ["`optimizer`", "init", "3"],
+        ["`optimizers['a']`", "init", "3"],
     ),
     (
         "paths-surface",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -174,14 +175,14 @@ def test_flipped_bit_in_the_tensor_bytes_is_detected(tmp_path):
 
 
 def test_future_version_and_foreign_files_are_refused(tmp_path):
-    path = tmp_path / "v2.safetensors"
+    path = tmp_path / "v3.safetensors"
     checkpoint.save(path, PARAMS)
     n = int.from_bytes(path.read_bytes()[:8], "little")
     header = json.loads(path.read_bytes()[8 : 8 + n])["__metadata__"]
-    header["version"] = "2"
+    header["version"] = "3"
     tensors = {str(i): np.asarray(x) for i, x in enumerate(jax.tree.leaves(PARAMS))}
     path.write_bytes(st_numpy.save(tensors, metadata=header))
-    with pytest.raises(checkpoint.CheckpointError, match="version 2.*reads version 1.*upgrade"):
+    with pytest.raises(checkpoint.CheckpointError, match="version 3.*reads versions 1, 2.*upgrade"):
         checkpoint.load(path)
     foreign = tmp_path / "foreign.safetensors"
     foreign.write_bytes(st_numpy.save({"a": np.ones(2)}))
@@ -248,3 +249,296 @@ def test_history_round_trips_with_its_strings_and_none_fields(tmp_path):
     like = {"history": history._replace(stopped=1.0)}
     with pytest.raises(checkpoint.CheckpointError, match="str in the file but float"):
         checkpoint.load(path, like=like)
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 17: targets that are not regular files, unwritable paths, stale temporary files, a digest
+# of the whole file, crafted headers
+
+
+def _header(path):
+    data = path.read_bytes()
+    n = int.from_bytes(data[:8], "little")
+    return data, n, json.loads(data[8 : 8 + n])
+
+
+def _rewrite(path, edit):
+    """Rewrites the file with its JSON header edited by ``edit(header)`` (tensors unchanged)."""
+    data, n, header = _header(path)
+    edit(header)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    path.write_bytes(len(text).to_bytes(8, "little") + text + data[8 + n :])
+
+
+def test_save_refuses_targets_that_are_not_regular_files(tmp_path):
+    target = tmp_path / "real.safetensors"
+    target.write_bytes(b"precious")
+    link = tmp_path / "link.safetensors"
+    link.symlink_to(target)
+    fifo = tmp_path / "fifo.safetensors"
+    os.mkfifo(fifo)
+    for path, kind in ((link, "symbolic link"), (fifo, "FIFO"), ("/dev/null", "character device")):
+        for call in (lambda p: checkpoint.save(p, PARAMS), checkpoint.check_writable):
+            with pytest.raises(checkpoint.CheckpointPathError, match=f"{kind}.*regular file"):
+                call(path)
+    assert link.is_symlink() and os.path.islink(link) and target.read_bytes() == b"precious"
+    assert fifo.is_fifo() and os.path.exists("/dev/null") and Path("/dev/null").is_char_device()
+    # reading a FIFO does not hang: it is refused before any read
+    with pytest.raises(checkpoint.CheckpointError, match="not a regular file"):
+        checkpoint.load(fifo)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_check_writable_finds_an_unwritable_path_before_any_work(tmp_path):
+    good = tmp_path / "new" / "run.safetensors"
+    assert checkpoint.check_writable(str(good)) == good
+    assert good.parent.is_dir() and list(good.parent.iterdir()) == []  # the probe is removed
+    afile = tmp_path / "afile"
+    afile.write_bytes(b"x")
+    with pytest.raises(checkpoint.CheckpointPathError, match="afile.*not a directory"):
+        checkpoint.check_writable(afile / "run.safetensors")
+    with pytest.raises(checkpoint.CheckpointPathError, match="directory"):
+        checkpoint.check_writable(tmp_path)
+    with pytest.raises(TypeError, match="`path`"):
+        checkpoint.check_writable(3)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
+def test_check_writable_refuses_a_read_only_directory(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        with pytest.raises(checkpoint.CheckpointPathError, match="ro/run.*ermission") as e:
+            checkpoint.check_writable(ro / "run.safetensors")
+        assert isinstance(e.value, OSError) and e.value.errno is not None
+    finally:
+        ro.chmod(0o700)
+
+
+@pytest.mark.parametrize("code", [30, 28])  # EROFS, ENOSPC
+def test_every_save_error_carries_the_path_and_the_fix(tmp_path, monkeypatch, code):
+    path = tmp_path / "c.safetensors"
+
+    def fail(fd):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(os, "fsync", fail)
+    with pytest.raises(checkpoint.CheckpointPathError, match="c.safetensors.*(read-only|full)"):
+        checkpoint.save(path, PARAMS)
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []  # no temporary file left
+    with pytest.raises(TypeError, match="cannot hold set.*saving.*c.safetensors"):
+        checkpoint.save(path, {"a": {1}})
+
+
+def test_stale_temp_files_are_removed_by_the_next_save_or_load(tmp_path):
+    import fcntl
+
+    path = tmp_path / "c.safetensors"
+    checkpoint.save(path, PARAMS)
+    stale = [tmp_path / f".c.safetensors.{s}.tmp" for s in ("abcd1234", "zz_9zz_9")]
+    other = tmp_path / ".other.safetensors.abcd1234.tmp"  # another checkpoint's: kept
+    live = tmp_path / ".c.safetensors.live0000.tmp"  # a writer holds its lock: kept
+    for p in [*stale, other, live]:
+        p.write_bytes(b"\0" * 1000)
+    with open(live, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        checkpoint.load(path)
+        names = sorted(p.name for p in tmp_path.iterdir())
+        assert names == sorted([live.name, other.name, "c.safetensors"]), names
+        for p in stale:
+            p.write_bytes(b"x")
+        checkpoint.save(path, PARAMS)
+        assert not any(p.exists() for p in stale) and live.exists() and other.exists()
+    checkpoint.save(path, PARAMS)  # the writer is gone: its file is stale now
+    assert not live.exists() and other.exists()
+
+
+def test_save_fsyncs_the_directory_after_the_rename(tmp_path, monkeypatch):
+    import stat as stat_module
+
+    synced = []
+    real = os.fsync
+
+    def record(fd):
+        synced.append((stat_module.S_ISDIR(os.fstat(fd).st_mode), os.path.exists(path)))
+        real(fd)
+
+    path = tmp_path / "c.safetensors"
+    monkeypatch.setattr(os, "fsync", record)
+    checkpoint.save(path, PARAMS)
+    assert synced == [(False, False), (True, True)]  # the file, then its directory after rename
+
+
+def test_the_digest_covers_the_header_too(tmp_path):
+    path = tmp_path / "c.safetensors"
+    checkpoint.save(path, {"params": PARAMS, "n": 3}, metadata={"epoch": 5})
+    data = path.read_bytes()
+    # editing the metadata (a valid JSON header, valid tensors) is detected
+    path.write_bytes(data.replace(b'\\"epoch\\": 5', b'\\"epoch\\": 3'))
+    assert path.read_bytes() != data
+    with pytest.raises(checkpoint.CheckpointError, match="corrupted.*whole file"):
+        checkpoint.metadata(path)
+    # so is a renamed key in the tree description
+    path.write_bytes(data.replace(b"layers", b"lazers"))
+    with pytest.raises(checkpoint.CheckpointError, match="corrupted"):
+        checkpoint.load(path)
+    # every single-byte change anywhere in the file is refused, none loads silently
+    rng = np.random.default_rng(0)
+    for at in rng.choice(len(data), 200, replace=False):
+        flipped = bytearray(data)
+        flipped[at] ^= 1 << int(rng.integers(8))
+        path.write_bytes(bytes(flipped))
+        try:
+            checkpoint.load(path)
+        except checkpoint.CheckpointError as e:
+            assert str(path) in str(e)
+        else:  # only the header's padding spaces may change without changing the content
+            n = int.from_bytes(data[:8], "little")
+            assert 8 <= at < 8 + n and data[at : at + 1] == b" ", at
+
+
+def _write_version_1(path, tree, meta):
+    """A checkpoint as jaxnn wrote it before the whole-file digest (format version 1)."""
+    import hashlib
+
+    from jaxnn._checkpoint_tree import describe
+
+    leaves = []
+    description = describe(tree, leaves)
+    tensors = {str(i): np.require(a, requirements="C") for i, a in enumerate(leaves)}
+    h = hashlib.sha256()
+    for name in sorted(tensors, key=int):
+        h.update(f"{name}:{tensors[name].dtype.str}:{tensors[name].shape};".encode())
+        h.update(tensors[name].tobytes())
+    header = {
+        "format": "jaxnn.checkpoint",
+        "version": "1",
+        "tree": json.dumps(description),
+        "sha256": h.hexdigest(),
+        "metadata": json.dumps(meta),
+    }
+    path.write_bytes(st_numpy.save(tensors, metadata=header))
+
+
+def test_version_1_checkpoints_still_load_and_their_tensors_are_checked(tmp_path):
+    path = tmp_path / "v1.safetensors"
+    state = _stepped_state(optim.adam(0.1))
+    _write_version_1(path, {"state": state}, {"epoch": 2})
+    _bit_equal(checkpoint.load(path), {"state": state})
+    assert checkpoint.metadata(path) == {"epoch": 2}
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0x10
+    path.write_bytes(bytes(data))
+    with pytest.raises(checkpoint.CheckpointError, match="corrupted.*tensor bytes"):
+        checkpoint.load(path)
+
+
+def _crafted(tmp_path, tree_desc, n_tensors=1, name="bad.safetensors"):
+    """A version-1 file (no whole-file digest to forge) with a hand-written tree description."""
+    import hashlib
+
+    path = tmp_path / name
+    tensors = {str(i): np.ones(2, np.float32) for i in range(n_tensors)}
+    h = hashlib.sha256()
+    for k in sorted(tensors, key=int):
+        h.update(f"{k}:{tensors[k].dtype.str}:{tensors[k].shape};".encode())
+        h.update(tensors[k].tobytes())
+    header = {
+        "format": "jaxnn.checkpoint",
+        "version": "1",
+        "tree": tree_desc if isinstance(tree_desc, str) else json.dumps(tree_desc),
+        "sha256": h.hexdigest(),
+        "metadata": "{}",
+    }
+    path.write_bytes(st_numpy.save(tensors, metadata=header))
+    return path
+
+
+CRAFTED = {
+    "py-complex": ({"t": "leaf", "py": "complex"}, 1, "Python type 'complex'"),
+    "more-leaves-than-tensors": ({"t": "list", "c": [{"t": "leaf"}] * 3}, 1, "3 leaves.*1 tens"),
+    "fewer-leaves": ({"t": "leaf"}, 2, "1 leaves but the file holds 2"),
+    "deep-tree": ('{"t": "list", "c": [' * 100_000 + "]}" * 100_000, 1, "JSON|deep"),
+    "deep-valid-json": (
+        '{"t": "list", "c": [' * 300 + '{"t": "leaf"}' + "]}" * 300,
+        1,
+        "deep",
+    ),
+    "unknown-kind": ({"t": "set", "c": []}, 0, "unknown kind 'set'"),
+    "dict-without-keys": ({"t": "dict", "c": [{"t": "leaf"}]}, 1, "list 'k'"),
+    "namedtuple-bad-field": (
+        {"t": "namedtuple", "cls": "x.Y", "fields": ["1a"], "c": [{"t": "leaf"}]},
+        1,
+        "not a Python name",
+    ),
+    "bad-key-impl": ({"t": "key", "impl": "nope"}, 1, "not a valid PRNG key"),
+    "py-scalar-array": ({"t": "leaf", "py": "int"}, 1, "shape \\(2,\\)"),
+    "not-an-object": ([1, 2], 0, "not an object"),
+    "tree-not-json": ("{oops", 0, "not valid JSON"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CRAFTED))
+def test_crafted_headers_are_one_clear_checkpoint_error(tmp_path, case):
+    desc, n, words = CRAFTED[case]
+    path = _crafted(tmp_path, desc, n)
+    for call in (checkpoint.load, checkpoint.metadata):
+        with pytest.raises(checkpoint.CheckpointError, match=words) as e:
+            call(path)
+        assert str(path) in str(e.value)
+
+
+def test_a_bad_header_is_refused_before_the_tensors_are_read(tmp_path, monkeypatch):
+    """A file with a huge body and a bad header: only the header is read."""
+    path = tmp_path / "big.safetensors"
+    checkpoint.save(path, {"w": np.zeros(4_000_000, np.float32)})  # 16 MB
+    _rewrite(path, lambda h: h["__metadata__"].update(tree='{"t": "leaf", "py": "complex"}'))
+    read_sizes = []
+    real_fdopen = os.fdopen
+
+    def spy(fd, *a, **k):
+        f = real_fdopen(fd, *a, **k)
+        real_read = f.read
+
+        def read(n=-1):
+            out = real_read(n)
+            read_sizes.append(len(out))
+            return out
+
+        f.read = read
+        return f
+
+    monkeypatch.setattr(os, "fdopen", spy)
+    with pytest.raises(checkpoint.CheckpointError, match="complex"):
+        checkpoint.load(path)
+    assert sum(read_sizes) < 10_000, read_sizes
+
+
+def test_a_header_length_beyond_the_file_is_refused(tmp_path):
+    path = tmp_path / "c.safetensors"
+    checkpoint.save(path, PARAMS)
+    data = path.read_bytes()
+    path.write_bytes((2**60).to_bytes(8, "little") + data[8:])
+    with pytest.raises(checkpoint.CheckpointError, match="header length"):
+        checkpoint.load(path)
+
+
+def test_fit_resume_from_a_crafted_file_is_the_same_checkpoint_error(tmp_path):
+    path = _crafted(tmp_path, {"t": "leaf", "py": "complex"})
+
+    def loss(p, xb, yb):
+        return jnp.mean((xb @ p["w"] - yb) ** 2)
+
+    with pytest.raises(checkpoint.CheckpointError, match="bad.safetensors.*complex"):
+        train.fit(
+            loss,
+            {"w": jnp.zeros(2)},
+            optim.sgd(0.1),
+            jnp.ones((4, 2)),
+            jnp.ones(4),
+            resume=path,
+            progress=False,
+        )

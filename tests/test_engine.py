@@ -263,11 +263,57 @@ def test_fit_and_sweep_under_x64(x64):
 
 
 def test_out_of_range_epochs_are_a_clear_error():
-    with pytest.raises(ValueError, match=r"`epochs` must be <= 2147483647, got epochs=2147483648"):
+    with pytest.raises(ValueError, match=r"`epochs` must be <= 2\*\*31 - 1"):
         train.fit(mlp_loss, P0, optim.sgd(0.1), X, Y, epochs=2**31, progress=False)
     with pytest.raises(ValueError, match=r"`epoch` must be >= 0, got epoch=-1"):
         train.epoch_key(KEY, -1)
     with pytest.raises(TypeError, match="`epoch` must be an integer"):
         train.epoch_key(KEY, 2.5)
-    with pytest.raises(ValueError, match=r"`n` must be <= 2147483647"):
+    with pytest.raises(ValueError, match=r"`n` must be <= 2\*\*31 - 1"):
         train.make_epoch(mlp_loss, optim.sgd(0.1), 10**12, 10)
+
+
+# -- checkpoints that cannot be written ---------------------------------------------------
+
+
+def test_an_unwritable_checkpoint_is_refused_before_training(tmp_path):
+    from jaxnn import checkpoint
+
+    target = tmp_path / "fifo"
+    import os
+
+    os.mkfifo(target)
+    calls = []
+
+    def loss(params, xb, yb):
+        calls.append(1)
+        return mlp_loss(params, xb, yb)
+
+    with pytest.raises(checkpoint.CheckpointPathError, match="fifo"):
+        train.fit(loss, P0, optim.sgd(0.1), X, Y, epochs=3, checkpoint=target, progress=False)
+    assert not calls and target.is_fifo()  # nothing traced, the FIFO still there
+
+
+def test_a_save_that_fails_later_warns_and_returns_the_result(tmp_path, monkeypatch):
+    from jaxnn import checkpoint
+
+    path = tmp_path / "run.safetensors"
+    real_save = checkpoint.save
+    saves = []
+
+    def full_disk(*args, **kwargs):
+        saves.append(1)
+        if len(saves) > 1:  # the first save works, the next finds the disk full
+            raise checkpoint.CheckpointPathError(f"{str(path)!r}: no space left on device.")
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(checkpoint, "save", full_disk)
+    with pytest.warns(RuntimeWarning, match="could not save the checkpoint") as record:
+        r = train.fit(mlp_loss, P0, optim.sgd(0.1), X, Y, epochs=6, checkpoint=path,
+                      checkpoint_every=2, progress=False)  # fmt: skip
+    assert [str(w.message).split(":")[1] for w in record] == [
+        " could not save the checkpoint at epoch 4",
+        " could not save the checkpoint at epoch 6",
+    ]
+    assert r.history.epochs == 6 and len(saves) == 3 and "no space left" in str(record[0].message)
+    assert checkpoint.metadata(path)["epoch"] == 2  # the last good checkpoint is intact

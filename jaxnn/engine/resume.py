@@ -68,7 +68,7 @@ def _key_bits(key: Any) -> np.ndarray:
 def load_run(path: Path, params, opt_state, key, run: RunConfig, epochs: int) -> tuple:
     """``(params, opt_state, key, epoch, history)`` saved at ``path``, checked against this
     call's ``params``/``opt_state`` (templates), ``key``, run configuration and ``epochs``."""
-    tree, meta = _checkpoint._load_with_metadata(path)
+    tree, meta = _checkpoint.load_with_metadata(path)
     where = str(path)
     if not isinstance(tree, dict) or meta.get("kind") != FIT_CHECKPOINT:
         raise ValueError(
@@ -94,14 +94,14 @@ def load_run(path: Path, params, opt_state, key, run: RunConfig, epochs: int) ->
             f"{epoch} more)."
         )
     try:
-        params = _checkpoint._match_template(tree["params"], params, where, "params")
+        params = _checkpoint.match_template(tree["params"], params, where, "params")
     except _checkpoint.CheckpointError as e:
         raise _checkpoint.CheckpointError(
             f"{e} The saved params differ from this call's `params` (the template of the model): "
             "resume with the model that wrote the checkpoint."
         ) from None
     try:
-        opt_state = _checkpoint._match_template(tree["opt_state"], opt_state, where, "opt_state")
+        opt_state = _checkpoint.match_template(tree["opt_state"], opt_state, where, "opt_state")
     except _checkpoint.CheckpointError as e:
         raise _checkpoint.CheckpointError(
             f"{e} The checkpoint's optimizer state differs from optimizer.init(params): resume "

@@ -15,7 +15,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from jaxnn._validation import check_callable, check_int, check_key
+from jaxnn import _validation as validation
+from jaxnn._validation import INT32_MAX, check_callable, check_index, check_int, check_key
 from jaxnn.optim.base import apply_updates
 
 __all__ = [
@@ -29,17 +30,12 @@ __all__ = [
 
 LossFn = Callable[[Any, jax.Array, jax.Array], jax.Array]
 
-MAX_EPOCH = 2**31 - 1  # epoch indices are folded into keys as uint32 and counted as int32
+MAX_EPOCH = INT32_MAX  # epoch indices are folded into keys as uint32 and counted as int32
 
 
 def check_optimizer(optimizer: Any) -> None:
     """A TypeError unless ``optimizer`` has callable ``init`` and ``update`` (jaxnn or optax)."""
-    init, update = getattr(optimizer, "init", None), getattr(optimizer, "update", None)
-    if not (callable(init) and callable(update)):
-        raise TypeError(
-            "`optimizer` must have `init` and `update` (a jaxnn optimizer such as "
-            f"jaxnn.optim.adam(1e-3) or an optax GradientTransformation), got {optimizer!r}."
-        )
+    validation.check_optimizer("optimizer", optimizer)
 
 
 def all_finite(tree: Any) -> jax.Array:
@@ -70,10 +66,7 @@ def epoch_key(key: jax.Array, epoch: int | jax.Array) -> jax.Array:
         True
     """
     check_key(key)
-    if not isinstance(epoch, jax.Array):
-        epoch = check_int("epoch", epoch, minimum=0, maximum=MAX_EPOCH)
-    elif not jnp.issubdtype(epoch.dtype, jnp.integer):
-        raise TypeError(f"`epoch` must be an integer, got dtype {epoch.dtype}.")
+    epoch = check_index("epoch", epoch, maximum=MAX_EPOCH)
     return jax.random.fold_in(key, epoch)
 
 

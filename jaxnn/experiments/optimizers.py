@@ -31,7 +31,18 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxnn import data, losses, nn, optim, train
-from jaxnn._validation import check_bool, check_choice, check_int, check_positive
+from jaxnn._validation import (
+    as_real_array,
+    check_bool,
+    check_callable,
+    check_choice,
+    check_int,
+    check_mapping,
+    check_optimizer,
+    check_positive,
+    check_sequence,
+)
+from jaxnn.optim.base import check_float_params
 
 __all__ = [
     "DEFAULT_LEARNING_RATES",
@@ -302,7 +313,15 @@ def python_loop_fit(
         >>> curve.shape, bool(curve[-1] < curve[0])
         ((3,), True)
     """
-    x_np, y_np = np.asarray(x), np.asarray(y)
+    check_callable("loss_fn", loss_fn, "loss_fn(params, x_batch, y_batch) -> scalar")
+    check_optimizer("optimizer", optimizer)
+    x_np, y_np = np.asarray(as_real_array("x", x)), np.asarray(as_real_array("y", y))
+    if x_np.ndim == 0 or y_np.ndim == 0 or x_np.shape[0] != y_np.shape[0]:
+        raise ValueError(
+            f"`x` and `y` must have the same number of rows, got shapes {x_np.shape} and "
+            f"{y_np.shape}."
+        )
+    check_float_params(params)
     n = x_np.shape[0]
     epochs = check_int("epochs", epochs, minimum=1)
     if batch_size is not None:
@@ -377,14 +396,15 @@ def gd_vs_sgd(
     check_bool("quick", quick)
     check_choice("model", model, ("linear", "mlp"))
     epochs = (4 if quick else 20) if epochs is None else check_int("epochs", epochs, minimum=1)
-    modes = tuple(modes)
+    modes = check_sequence("modes", modes, "mode names")
+    batch_sizes = check_sequence("batch_sizes", batch_sizes, "batch sizes (None: full batch)")
     for mode in modes:
         check_choice("modes", mode, MODES)
     if not modes:
         raise ValueError(f"`modes` must name at least one of {MODES}, got modes=().")
     rates = dict(DEFAULT_LEARNING_RATES[model])
     if learning_rates is not None:
-        rates.update(learning_rates)
+        rates.update(check_mapping("learning_rates", learning_rates, "{batch_size: lr}"))
     for b in batch_sizes:  # before the data is loaded; the sizes are checked against n below
         if b is not None:
             check_int("batch_sizes[i]", b, minimum=1)
@@ -623,11 +643,12 @@ def compare_optimizers(
         optimizers = tuple(OPTIMIZERS)
     if isinstance(optimizers, Mapping):
         chosen = [(name, opt, {}) for name, opt in optimizers.items()]
-        for _, opt, _ in chosen:  # before the data is loaded
-            train._check_optimizer(opt)
+        for name, opt, _ in chosen:  # before the data is loaded
+            check_optimizer(f"optimizers[{name!r}]", opt)
     else:
         if isinstance(optimizers, str):
             optimizers = (optimizers,)
+        optimizers = check_sequence("optimizers", optimizers, "optimizer names")
         chosen = []
         for name in optimizers:
             check_choice("optimizers", name, tuple(OPTIMIZERS))

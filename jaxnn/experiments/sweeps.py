@@ -20,7 +20,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxnn import data, losses, nn, optim, train
-from jaxnn._validation import check_bool, check_choice, check_int, check_positive
+from jaxnn._validation import (
+    as_real_array,
+    check_bool,
+    check_choice,
+    check_int,
+    check_positive,
+    check_sequence,
+)
 from jaxnn.experiments.optimizers import OPTIMIZERS, _classification_data, _classifier_fns
 
 __all__ = [
@@ -51,7 +58,7 @@ def _check_names(optimizers: Any, default: Sequence[str]) -> tuple[str, ...]:
         return tuple(default)
     if isinstance(optimizers, str):
         optimizers = (optimizers,)
-    names = tuple(optimizers)
+    names = check_sequence("optimizers", optimizers, "optimizer names")
     if not names:
         raise ValueError("`optimizers` must name at least one optimizer, got an empty sequence.")
     for name in names:
@@ -154,6 +161,8 @@ def lr_sensitivity(
     names = _check_names(optimizers, tuple(OPTIMIZERS))
     if learning_rates is None:
         learning_rates = np.logspace(-3, 0, 4) if quick else np.logspace(-4, 0, 9)
+    elif not isinstance(learning_rates, str | bytes | dict):
+        learning_rates = np.asarray(as_real_array("learning_rates", learning_rates))
     seeds = (3 if quick else 8) if seeds is None else check_int("seeds", seeds, minimum=1)
     hidden = check_int("hidden", hidden, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
@@ -290,6 +299,7 @@ def xor_solve_rate(
         hidden = (2, 4) if quick else (2, 3, 4, 8)
     if isinstance(hidden, int | np.integer):
         hidden = (hidden,)
+    hidden = check_sequence("hidden", hidden, "hidden widths")
     hidden = tuple(check_int("hidden", h, minimum=1) for h in hidden)
     if not hidden:
         raise ValueError("`hidden` must list at least one width, e.g. hidden=(2, 4).")

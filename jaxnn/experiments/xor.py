@@ -48,6 +48,7 @@ from jaxnn import activations as _act
 from jaxnn import backprop
 from jaxnn._validation import (
     check_choice,
+    check_dtype,
     check_int,
     check_nonnegative,
     check_positive,
@@ -130,9 +131,7 @@ def book_initial_params(seed: int = 777, dtype: Any = None) -> list[dict[str, ja
         True
     """
     check_int("seed", seed)
-    dtype = jnp.result_type(float) if dtype is None else jnp.dtype(dtype)
-    if not jnp.issubdtype(dtype, jnp.floating):
-        raise TypeError(f"`dtype` must be a floating dtype such as jnp.float64, got {dtype}.")
+    dtype = jnp.result_type(float) if dtype is None else check_dtype("dtype", dtype)
     rng = random.Random(seed)
     w_in = [[rng.random() for _ in range(2)] for _ in range(3)]
     w_out = [[rng.random()] for _ in range(2)]

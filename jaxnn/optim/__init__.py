@@ -25,7 +25,7 @@ contract. The math is written here, never imported from optax; the test suite an
     NaN/inf guard           ``skip_nonfinite(opt)``       ``optax.apply_if_finite(opt, n)``
     ======================  ============================  ====================================
 
-The seed's calls with their Keras names and legacy Keras 2.x numerics are in
+The book's calls with their Keras names and legacy Keras 2.x numerics are in
 :mod:`jaxnn.optim.keras` (``keras.SGD(lr=0.1, momentum=0.9)``, ``keras.Adam(lr=0.001, ...)``).
 
 Examples:

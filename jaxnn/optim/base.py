@@ -16,11 +16,15 @@ A learning-rate schedule is called with the count *before* the increment (0 on t
 from __future__ import annotations
 
 import inspect
+import numbers
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+
+from jaxnn._validation import as_real_array, check_learning_rate, concrete_number
 
 __all__ = [
     "EmptyState",
@@ -80,11 +84,48 @@ def safe_increment(count: jax.Array) -> jax.Array:
         >>> safe_increment(jnp.asarray(2**31 - 1, jnp.int32))
         Array(2147483647, dtype=int32)
     """
-    count = jnp.asarray(count)
+    if isinstance(count, bool | np.bool_):
+        raise TypeError(f"`count` must be an integer array (the step count), got {count!r}.")
+    if isinstance(count, numbers.Integral):  # a Python int: it must fit the count's dtype
+        info = jnp.iinfo(jax.dtypes.canonicalize_dtype(jnp.int64))
+        if not info.min <= int(count) <= info.max:
+            raise ValueError(
+                f"`count` must fit in {info.dtype} ([{info.min}, {info.max}]), got count={count}. "
+                "Step counts are int32 arrays (int64 with jax_enable_x64)."
+            )
+    try:
+        count = jnp.asarray(count)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"`count` must be an integer array (the step count), got {count!r}."
+        ) from None
     if not jnp.issubdtype(count.dtype, jnp.integer):
         raise TypeError(f"`count` must be an integer array (the step count), got {count.dtype}.")
     max_value = jnp.array(jnp.iinfo(count.dtype).max, count.dtype)
     return jnp.where(count < max_value, count + jnp.array(1, count.dtype), max_value)
+
+
+def _check_leaves(name: str, tree: Any) -> None:
+    """A TypeError naming the leaf unless every leaf of ``tree`` is an array of real numbers."""
+    for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]:
+        as_real_array(f"{name}{jax.tree_util.keystr(path)}", leaf)
+
+
+def _check_array_like(name: str, path: Any, leaf: Any) -> None:
+    if not (hasattr(leaf, "shape") or isinstance(leaf, numbers.Number)):
+        where = jax.tree_util.keystr(path) or "(root)"
+        raise TypeError(
+            f"`{name}` leaf {where} is {type(leaf).__name__} {leaf!r:.60}, not an array; "
+            f"{name} must be a pytree of arrays."
+        )
+
+
+def _check_scalar(name: str, value: Any) -> None:
+    """A TypeError unless ``value`` is a real scalar (a traced one passes)."""
+    if isinstance(value, jax.core.Tracer) and jnp.ndim(value) == 0:
+        return
+    if concrete_number(value) is None:
+        raise TypeError(f"`{name}` must be a real number, got {name}={value!r}.")
 
 
 def _structure(tree: Any) -> str:
@@ -101,6 +142,9 @@ def check_tree_match(
     ``None`` leaves count as empty subtrees on both sides (as in ``jax.tree``). Only static
     information is compared, so this is free inside ``jit``.
     """
+    for label, value in (("name", name), ("reference_name", reference_name)):
+        if not isinstance(value, str):
+            raise TypeError(f"`{label}` must be the argument's name (a str), got {value!r}.")
     if jax.tree.structure(tree) != jax.tree.structure(reference):
         raise TypeError(
             f"`{name}` must have the same tree structure as `{reference_name}`.\n"
@@ -112,6 +156,8 @@ def check_tree_match(
     for (path, leaf), ref in zip(
         jax.tree_util.tree_flatten_with_path(tree)[0], leaves, strict=True
     ):
+        _check_array_like(name, path, leaf)
+        _check_array_like(reference_name, path, ref)
         if jnp.shape(leaf) != jnp.shape(ref):
             where = jax.tree_util.keystr(path) or "(root)"
             raise ValueError(
@@ -123,6 +169,10 @@ def check_tree_match(
 
 def check_state(state: Any, cls: type, optimizer: str) -> None:
     """Raises ``TypeError`` unless ``state`` is a ``cls`` (the state ``optimizer``'s init made)."""
+    if not isinstance(cls, type):
+        raise TypeError(f"`cls` must be the state class (a type), got cls={cls!r}.")
+    if not isinstance(optimizer, str):
+        raise TypeError(f"`optimizer` must be the optimizer's name (a str), got {optimizer!r}.")
     if not isinstance(state, cls):
         raise TypeError(
             f"`state` must be the {cls.__name__} returned by {optimizer}(...).init(params), got "
@@ -161,11 +211,14 @@ def check_float_params(params: Any, name: str = "params") -> None:
 
 def tree_zeros_like(tree: Any) -> Any:
     """Zeros shaped like each leaf of ``tree`` (``None`` leaves stay ``None``)."""
+    _check_leaves("tree", tree)
     return jax.tree.map(jnp.zeros_like, tree)
 
 
 def tree_full_like(tree: Any, value: Any) -> Any:
     """``value`` broadcast to each leaf's shape and dtype."""
+    _check_leaves("tree", tree)
+    _check_scalar("value", value)
     return jax.tree.map(lambda x: jnp.full_like(x, value), tree)
 
 
@@ -175,8 +228,15 @@ def tree_bias_correction(moment: Any, decay: Any, count: jax.Array) -> Any:
     The factor is computed in float32 (float64 with x64) *before* the cast to each moment's
     dtype, so a bf16 moment never sees ``decay**count`` rounded to 1 (a division by zero).
     """
+    _check_leaves("moment", moment)
+    _check_scalar("decay", decay)
+    if isinstance(decay, int | np.integer):  # an integer decay would pow in integers
+        decay = float(decay)
+    count = jnp.asarray(count) if isinstance(count, int | np.integer) else count
+    if not (hasattr(count, "dtype") and jnp.issubdtype(count.dtype, jnp.integer)):
+        raise TypeError(f"`count` must be an integer step count, got count={count!r}.")
     correction = 1 - decay**count
-    return jax.tree.map(lambda t: t / correction.astype(t.dtype), moment)
+    return jax.tree.map(lambda t: jnp.asarray(t) / correction.astype(jnp.result_type(t)), moment)
 
 
 def scale_by_learning_rate(
@@ -187,8 +247,10 @@ def scale_by_learning_rate(
     A constant learning rate multiplies as given (a Python float keeps each leaf's dtype); a
     schedule's value is cast to each leaf's dtype first, as optax does.
     """
+    _check_leaves("updates", updates)
+    check_learning_rate(learning_rate)
     if callable(learning_rate):
-        step = -1 * learning_rate(count)
+        step = -1 * as_real_array("learning_rate(count)", learning_rate(count))
         return jax.tree.map(lambda g: jnp.array(step, dtype=g.dtype) * g, updates)
     step = -1 * learning_rate
     return jax.tree.map(lambda g: step * g, updates)
@@ -214,13 +276,35 @@ def identity() -> Optimizer:
     return Optimizer(init, update)
 
 
+def _check_update_dtype(path: Any, param: Any, update: Any) -> None:
+    """Refuses an update that ``param``'s dtype cannot hold (float into int, complex into real)."""
+    if param is None or update is None:
+        return
+    p, u = jnp.result_type(param), jnp.result_type(update)
+    where = jax.tree_util.keystr(path) or "(root)"
+    if jnp.issubdtype(u, jnp.complexfloating) and not jnp.issubdtype(p, jnp.complexfloating):
+        raise TypeError(
+            f"`updates` leaf {where} is complex ({u}) but the `params` leaf is {p}: adding it "
+            "would drop the imaginary part. Compute real updates for real parameters."
+        )
+    if jnp.issubdtype(u, jnp.inexact) and not jnp.issubdtype(p, jnp.inexact):
+        raise TypeError(
+            f"`updates` leaf {where} is floating point ({u}) but the `params` leaf is {p}: "
+            "casting the sum back would truncate every update (1 + 0.6 -> 1). Use "
+            "floating-point params, e.g. params = jax.tree.map(lambda p: p.astype(jnp.float32), "
+            "params); optax.apply_updates refuses this too."
+        )
+
+
 def apply_updates(params: Params, updates: Updates) -> Params:
     """``params + updates`` leaf by leaf, each result cast back to its param's dtype.
 
     ``None`` params stay ``None`` (bf16 params stay bf16 even if the updates are float32).
 
     Raises:
-        TypeError: when ``updates`` and ``params`` differ in tree structure.
+        TypeError: when ``updates`` and ``params`` differ in tree structure, or when an update
+            is floating point (or complex) and its param's dtype cannot hold it (an integer or
+            bool param, a real param): the cast back would silently truncate.
 
     Examples:
         >>> import jax.numpy as jnp
@@ -228,11 +312,18 @@ def apply_updates(params: Params, updates: Updates) -> Params:
         {'w': Array([1.5, 1.5], dtype=bfloat16)}
     """
     check_tree_match(updates, params, "updates", "params")
+    is_none = lambda x: x is None  # noqa: E731
+    for (path, p), u in zip(
+        jax.tree_util.tree_flatten_with_path(params, is_leaf=is_none)[0],
+        jax.tree.leaves(updates, is_leaf=is_none),
+        strict=True,
+    ):
+        _check_update_dtype(path, p, u)
     return jax.tree.map(
         lambda p, u: None if p is None else jnp.asarray(p + u).astype(jnp.asarray(p).dtype),
         params,
         updates,
-        is_leaf=lambda x: x is None,
+        is_leaf=is_none,
     )
 
 

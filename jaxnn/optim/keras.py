@@ -1,4 +1,4 @@
-"""The seed's Table 9-1 as written, with legacy Keras 2.x numerics, on jaxnn's core optimizers.
+"""Table 9-1 of *Deep Learning for Everyone* (chapter 9) as written, with legacy Keras 2.x numerics, on jaxnn's core optimizers.
 
 The lecture's calls (``SGD(lr=0.1, momentum=0.9)``, ``Adam(lr=0.001, ..., decay=0.0)``) no longer
 run in Keras 3 (``lr=`` raises, ``decay=`` is ignored). Here they run as written and return a
@@ -100,14 +100,14 @@ def keras_learning_rate(
             f"pass the learning rate once, as `lr` (Keras 2.x) or `learning_rate` (Keras >= 2.3), "
             f"not both; got lr={lr!r}, learning_rate={learning_rate!r}."
         )
-    name = "lr" if lr is not None else "learning_rate"
+    name = "lr" if lr is not None else "learning_rate" if learning_rate is not None else "default"
     value = lr if lr is not None else learning_rate if learning_rate is not None else default
     if callable(value):
         raise TypeError(
             f"`{name}` must be a positive number in the legacy Keras calls, got a callable "
             f"{value!r}. For a schedule use the core optimizers (jaxnn.optim.sgd, adam, ...)."
         )
-    check_positive(name, value, hint="The seed uses lr=0.1 (SGD), 0.01 (Adagrad), 0.001 (Adam).")
+    check_positive(name, value, hint="The book uses lr=0.1 (SGD), 0.01 (Adagrad), 0.001 (Adam).")
     check_nonnegative(
         "decay", decay, hint="Keras's decay gives lr / (1 + decay * count); 0 turns it off."
     )
@@ -176,7 +176,7 @@ def SGD(
     """
     rate = keras_learning_rate(lr, learning_rate, decay, default=0.01)
     check_finite("momentum", momentum)
-    check_unit_interval("momentum", momentum, hint="The seed uses momentum=0.9.")
+    check_unit_interval("momentum", momentum, hint="The book uses momentum=0.9.")
     check_bool("nesterov", nesterov)
     if momentum == 0:
         return sgd(rate)
@@ -198,7 +198,7 @@ def Adagrad(
 
     Args:
         lr: learning rate (default 0.01); or ``learning_rate``.
-        epsilon: ``>= 0`` (default 1e-6, the seed's value; Keras releases changed this default,
+        epsilon: ``>= 0`` (default 1e-6, the book's value; Keras releases changed this default,
             so pass it explicitly to match a particular one).
         decay: inverse-time decay of the learning rate, ``>= 0``.
         learning_rate: the Keras >= 2.3 name of ``lr``.
@@ -218,7 +218,7 @@ def Adagrad(
         Array([0.01], dtype=float32)
     """
     rate = keras_learning_rate(lr, learning_rate, decay, default=0.01)
-    check_nonnegative("epsilon", epsilon, hint="The seed uses epsilon=1e-6.")
+    check_nonnegative("epsilon", epsilon, hint="The book uses epsilon=1e-6.")
     return adagrad(rate, initial_accumulator_value=0.0, eps=epsilon, eps_in_sqrt=False)
 
 
@@ -254,8 +254,8 @@ def RMSprop(
         Array([-0.1], dtype=float32)
     """
     rate = keras_learning_rate(lr, learning_rate, decay, default=0.001)
-    check_unit_interval("rho", rho, hint="The seed uses rho=0.9.")
-    check_nonnegative("epsilon", epsilon, hint="The seed uses epsilon=1e-08.")
+    check_unit_interval("rho", rho, hint="The book uses rho=0.9.")
+    check_nonnegative("epsilon", epsilon, hint="The book uses epsilon=1e-08.")
     return rmsprop(rate, decay=rho, eps=epsilon, eps_in_sqrt=False)
 
 
@@ -298,7 +298,7 @@ def Adam(
         Array([-0.001], dtype=float32)
     """
     rate = keras_learning_rate(lr, learning_rate, decay, default=0.001)
-    check_unit_interval("beta_1", beta_1, hint="The seed uses beta_1=0.9.")
-    check_unit_interval("beta_2", beta_2, hint="The seed uses beta_2=0.999.")
-    check_nonnegative("epsilon", epsilon, hint="The seed uses epsilon=1e-08.")
+    check_unit_interval("beta_1", beta_1, hint="The book uses beta_1=0.9.")
+    check_unit_interval("beta_2", beta_2, hint="The book uses beta_2=0.999.")
+    check_nonnegative("epsilon", epsilon, hint="The book uses epsilon=1e-08.")
     return adam(rate, beta_1, beta_2, eps=epsilon_hat(epsilon, beta_2))

@@ -26,17 +26,19 @@ Examples:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 
 import jax
 import jax.numpy as jnp
 
 from jaxnn._validation import (
+    INT32_MAX,
     check_bool,
-    check_finite,
     check_int,
     check_nonnegative,
     check_positive,
+    concrete_number,
 )
 
 __all__ = [
@@ -52,17 +54,10 @@ __all__ = [
 
 Schedule = Callable[[jax.Array], jax.Array]
 
-_MAX_COUNT = 2**31 - 1  # optimizer counts are int32 and saturate there
-
 
 def _check_count(name: str, value: int, minimum: int) -> int:
     """An integer step argument in ``[minimum, 2**31 - 1]``: it meets the int32 count."""
-    value = check_int(name, value, minimum=minimum)
-    if value > _MAX_COUNT:
-        raise ValueError(
-            f"`{name}` must be <= 2**31 - 1 (optimizer counts are int32), got {name}={value}."
-        )
-    return value
+    return check_int(name, value, minimum=minimum, maximum=INT32_MAX)
 
 
 def constant(value: float) -> Schedule:
@@ -150,7 +145,12 @@ def cosine_decay(
     check_positive("init_value", init_value)
     decay_steps = _check_count("decay_steps", decay_steps, minimum=1)
     check_nonnegative("alpha", alpha)
-    check_finite("exponent", exponent)
+    check_positive(
+        "exponent",
+        exponent,
+        hint="A zero or negative exponent makes the schedule constant or divide by a cosine "
+        "that reaches 0 (inf at decay_steps); the default is 1.0.",
+    )
 
     def schedule(count):
         count = jnp.minimum(count, float(decay_steps))
@@ -210,6 +210,13 @@ def warmup_cosine_decay(
         )
     check_nonnegative("end_value", end_value)
     alpha = end_value / peak_value
+    ratio = concrete_number(alpha)
+    if ratio is not None and not math.isfinite(ratio):
+        raise ValueError(
+            f"`end_value` / `peak_value` must be finite, got end_value={end_value!r} and "
+            f"peak_value={peak_value!r} (ratio {ratio}). Give end_value on the scale of "
+            "peak_value, e.g. end_value=0.0 or peak_value / 100."
+        )
     decay = cosine_decay(peak_value, decay_steps - warmup_steps, alpha, exponent)
     if warmup_steps == 0:
         return decay

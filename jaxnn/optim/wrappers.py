@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
+from jaxnn._validation import as_real_array
 from jaxnn.optim.base import Optimizer, _takes_extra_kwargs, check_state, safe_increment
 
 __all__ = ["SkipNonfiniteState", "all_finite", "skip_nonfinite"]
@@ -44,7 +45,8 @@ def all_finite(tree: Any) -> jax.Array:
         Array(False, dtype=bool)
     """
     finite = jnp.array(True)
-    for leaf in jax.tree.leaves(tree):
+    for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]:
+        leaf = as_real_array(f"tree{jax.tree_util.keystr(path)}", leaf)
         finite = finite & jnp.all(jnp.isfinite(leaf))
     return finite
 
