@@ -299,7 +299,7 @@ def _sklearn_datasets():
         raise ImportError(
             "jaxnn.data's real datasets use the offline copies bundled with scikit-learn, which "
             "is not installed. Install it with: pip install scikit-learn (in a clone of jaxnn: "
-            'pip install ".[data]"); or use a generated set such as jaxnn.data.blobs or "
+            'pip install ".[data]"); or use a generated set such as jaxnn.data.blobs or '
             "jaxnn.data.regression."
         ) from e
     return datasets
