@@ -1,4 +1,4 @@
-"""Table 9-1 of *Deep Learning for Everyone* as written: legacy Keras 2.x numerics on jaxnn's optimizers.
+"""Table 9-1 of *Deep Learning for Everyone* as written: legacy Keras 2.x numerics.
 
 The lecture's calls (``SGD(lr=0.1, momentum=0.9)``, ``Adam(lr=0.001, ..., decay=0.0)``) no longer
 run in Keras 3 (``lr=`` raises, ``decay=`` is ignored). Here they run as written and return a
