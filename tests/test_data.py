@@ -102,7 +102,10 @@ def test_real_datasets_without_scikit_learn_name_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn", None)  # makes `import sklearn...` fail
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
     for loader in (data.load_digits, data.load_diabetes, data.load_iris, data.load_breast_cancer):
-        with pytest.raises(ImportError, match=r'pip install "jaxnn\[data\]"'):
+        with pytest.raises(
+            ImportError,
+            match=r'pip install scikit-learn \(in a clone of jaxnn: pip install "\.\[data\]"\)',
+        ):
             loader()
 
 

@@ -71,7 +71,7 @@ def test_gd_vs_sgd_falls_back_to_generated_regression(monkeypatch):
     r = gd_vs_sgd(batch_sizes=(None,), modes=("compiled",), quick=True)
     assert r.dataset == "regression" and r.n == 400 and len(r.runs) == 1
     assert r.runs[0].loss[-1] < r.runs[0].loss[0]
-    with pytest.raises(ImportError, match="jaxnn\\[data\\]"):
+    with pytest.raises(ImportError, match="pip install scikit-learn"):
         gd_vs_sgd(dataset="diabetes", batch_sizes=(None,), modes=("compiled",), epochs=1)
 
 
