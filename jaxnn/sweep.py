@@ -48,7 +48,7 @@ from jaxnn.engine.placement import data_axis
 from jaxnn.engine.step import MAX_EPOCH, all_finite, epoch_key, steps_per_epoch
 from jaxnn.optim.base import check_float_params
 
-__all__ = ["SweepResult", "estimate_run_bytes", "sweep"]
+__all__ = ["SweepResult", "default_memory_budget", "estimate_run_bytes", "sweep"]
 
 
 class SweepResult(NamedTuple):
@@ -197,8 +197,9 @@ def estimate_run_bytes(loss_fn: Callable, params: Any, opt_state: Any, xb: Any, 
     return 4 * _tree_bytes(params) + 2 * _tree_bytes(opt_state) + activations
 
 
-def _memory_budget() -> int:
-    """Half of the accelerator's memory limit, or a quarter of the host's RAM on CPU."""
+def default_memory_budget() -> int:
+    """Bytes a sweep's runs may use by default: half the accelerator's memory limit, or a
+    quarter of the host's RAM on CPU (4 GiB when neither can be read)."""
     device = jax.devices()[0]
     try:
         stats = device.memory_stats() or {}
@@ -412,7 +413,7 @@ def sweep(
     if runs_per_chunk is None:
         batch = n if batch_size is None else batch_size
         per_run = _run_bytes(loss_fn, params, opt_state, x, y, batch, epochs, steps)
-        budget = _memory_budget() if max_memory is None else max_memory
+        budget = default_memory_budget() if max_memory is None else max_memory
     plan = _plan(total, per_run, budget or 0, runs_per_chunk, devices)
     if plan.by_guard:
         warnings.warn(

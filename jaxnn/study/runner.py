@@ -28,7 +28,6 @@ docs/guides/study.md).
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -42,6 +41,7 @@ from jaxnn import sweep as sweep_lib
 from jaxnn import train
 from jaxnn.study.problems import Problem
 from jaxnn.study.space import Space
+from jaxnn.sweep import default_memory_budget
 
 __all__ = [
     "FAST_CPU_COMPILE",
@@ -141,20 +141,6 @@ def run_bytes(problem: Problem, space: Space, epochs: int) -> int:
         _jaxpr_bytes(problem.metric, params, *problem.test),
     )
     return train_bytes + eval_bytes + xb.nbytes + yb.nbytes + 4 * epochs + 64
-
-
-def default_memory_budget() -> int:
-    """Half of the accelerator's memory limit, or a quarter of the host's RAM on CPU."""
-    try:
-        stats = jax.devices()[0].memory_stats() or {}
-    except Exception:  # backends without memory statistics
-        stats = {}
-    if stats.get("bytes_limit"):
-        return int(stats["bytes_limit"]) // 2
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
-    except (ValueError, OSError, AttributeError):
-        return 4 << 30
 
 
 def chunk_size(total: int, per_run: int, budget: int, multiple: int = 1) -> int:
