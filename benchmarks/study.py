@@ -22,6 +22,7 @@ Writes benchmarks/results/study.json (or into --out DIR).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 import warnings
@@ -85,6 +86,15 @@ def fit_loop(sample: list[dict], key: jax.Array, seeds: int) -> dict[str, Any]:
     return {"fresh_s": fresh, "warm_s": warm, "max_relative_valid_gap": max(gaps)}
 
 
+def _other_recorded(study: str) -> list[dict[str, Any]]:
+    """The recorded results of the other size (quick or full), kept beside this run's."""
+    path = common.RESULTS_DIR / "study.json"
+    if not path.exists():
+        return []
+    previous = json.loads(path.read_text(encoding="utf-8")).get("results", [])
+    return [r for r in previous if r.get("study") != study]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     size = parser.add_mutually_exclusive_group()
@@ -129,8 +139,9 @@ def main(argv: list[str] | None = None) -> int:
         "table": result.table(),
         "defaults_vs_tuned": result.defaults_vs_tuned(),
     }  # fmt: skip
+    results = _other_recorded(results[0]["study"]) + results  # keep the quick or full record
     path = common.write_result("study", config, results, **extra)
-    for k, v in results[0].items():
+    for k, v in results[-1].items():
         print(f"{k}: {v}")
     gap = loop["max_relative_valid_gap"]
     print(f"fit sample: max relative gap of the validation metric to the study's: {gap:.1e}")

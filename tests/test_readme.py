@@ -90,7 +90,7 @@ def test_readme_names_the_book_and_says_how_to_install():
     assert private is None, f"README says {private.group(0)!r}: name the book instead"
     assert "`pip install jaxnn` from a package index installs\nan unrelated project" in README
     assert "`pip install scikit-learn`" in README and "jaxnn[data]" not in README
-    assert "about 5 minutes on a 2-core CPU" in README  # the test suite's expected duration
+    assert "about 4 minutes on a 2-core CPU" in README  # the test suite's expected duration
 
 
 def test_license_is_the_apache_license_pyproject_declares():
