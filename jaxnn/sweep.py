@@ -408,22 +408,9 @@ def sweep(
     )
 
     n_lr, n_keys = len(rates), keys.shape[0]
-    total, steps = n_lr * n_keys, steps_per_epoch(n, batch_size)
-    per_run, budget = 0, max_memory
-    if runs_per_chunk is None:
-        batch = n if batch_size is None else batch_size
-        per_run = _run_bytes(loss_fn, params, opt_state, x, y, batch, epochs, steps)
-        budget = default_memory_budget() if max_memory is None else max_memory
-    plan = _plan(total, per_run, budget or 0, runs_per_chunk, devices)
-    if plan.by_guard:
-        warnings.warn(
-            f"sweep: the {n_lr} x {n_keys} grid ({total} runs, about {per_run:,} bytes each) "
-            f"does not fit in {budget:,} bytes at once; running it in {plan.chunks} chunks of "
-            f"{plan.runs_per_chunk} runs one after another (pass max_memory= or runs_per_chunk= "
-            "to change this).",
-            ResourceWarning,
-            stacklevel=2,
-        )
+    total = n_lr * n_keys
+    sizes = (n, batch_size, epochs, runs_per_chunk, max_memory, devices)
+    plan = _guarded_plan(loss_fn, params, opt_state, x, y, sizes, (n_lr, n_keys))
     config = (loss_fn, make_optimizer, n, batch_size, shuffle, epochs)
     results, compile_time, run_time = _run_chunks(
         config, init_params, rates, keys, x, y, plan, mesh, progress, total
@@ -443,6 +430,30 @@ def sweep(
         compile_time=compile_time,
         run_time=run_time,
     )
+
+
+def _guarded_plan(loss_fn, params, opt_state, x, y, sizes: tuple, grid: tuple) -> _Plan:
+    """The chunks of the grid: ``runs_per_chunk`` as given, or as many runs as the memory guard
+    lets into one call (a ResourceWarning says when the grid is split)."""
+    n, batch_size, epochs, runs_per_chunk, max_memory, devices = sizes
+    total = grid[0] * grid[1]
+    per_run, budget = 0, max_memory
+    if runs_per_chunk is None:
+        batch = n if batch_size is None else batch_size
+        steps = steps_per_epoch(n, batch_size)
+        per_run = _run_bytes(loss_fn, params, opt_state, x, y, batch, epochs, steps)
+        budget = default_memory_budget() if max_memory is None else max_memory
+    plan = _plan(total, per_run, budget or 0, runs_per_chunk, devices)
+    if plan.by_guard:
+        warnings.warn(
+            f"sweep: the {grid[0]} x {grid[1]} grid ({total} runs, about {per_run:,} bytes each) "
+            f"does not fit in {budget:,} bytes at once; running it in {plan.chunks} chunks of "
+            f"{plan.runs_per_chunk} runs one after another (pass max_memory= or runs_per_chunk= "
+            "to change this).",
+            ResourceWarning,
+            stacklevel=3,
+        )
+    return plan
 
 
 def _check_functions(loss_fn, init_params, make_optimizer) -> tuple:

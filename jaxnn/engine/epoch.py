@@ -221,38 +221,50 @@ def make_epoch(
             carry, (loss, ok) = update(carry, *place_full((x, y)))
             losses, applied = loss[None], ok[None]
         else:
-            carry, losses, applied = _minibatches(update, place_full, place_rest, carry, key, x, y)
+            order = permutation(key, n) if shuffle else None
+            batches = _Batches(n, batch_size, gather, place_full, place_rest)
+            carry, losses, applied = batches.run(update, carry, order, x, y)
         params, opt_state, _ = carry
         return params, opt_state, EpochStats(losses, applied, _epoch_loss(losses, applied, weights))
 
-    def _minibatches(update, place_full, place_rest, carry, key, x, y):
-        full, rest = divmod(n, batch_size)
-        order = permutation(key, n) if shuffle else None
-        mode = gather
+    return epoch
+
+
+class _Batches(NamedTuple):
+    """One epoch's minibatches: the full ones in a ``lax.scan``, then the smaller last one."""
+
+    n: int
+    batch_size: int
+    gather: str
+    place_full: Callable
+    place_rest: Callable
+
+    def run(self, update: Callable, carry: Any, order: jax.Array | None, x, y) -> tuple:
+        """``(carry, losses, applied)`` after every batch of the order (``None``: 0 .. n-1)."""
+        full, rest = divmod(self.n, self.batch_size)
+        cut = full * self.batch_size
+        mode = self.gather
         if mode == "auto":
             mode = "epoch" if _nbytes(x) + _nbytes(y) <= GATHER_ONCE_MAX_BYTES else "batch"
-        if mode == "epoch":
+        if mode == "epoch":  # the data in epoch order once, the batches sliced from it
             xo, yo = (x, y) if order is None else (x[order], y[order])
-            stacked = (_stack(xo, full, batch_size), _stack(yo, full, batch_size))
+            stacked = (_stack(xo, full, self.batch_size), _stack(yo, full, self.batch_size))
             carry, (losses, applied) = lax.scan(
-                lambda c, b: update(c, *place_full(b)), carry, stacked
+                lambda c, b: update(c, *self.place_full(b)), carry, stacked
             )
-            tail = (xo[full * batch_size :], yo[full * batch_size :])
-        else:
-            order = jnp.arange(n, dtype=jnp.int32) if order is None else order
-            rows = order[: full * batch_size].reshape(full, batch_size)
+            tail = (xo[cut:], yo[cut:])
+        else:  # each batch gathered inside the scan
+            order = jnp.arange(self.n, dtype=jnp.int32) if order is None else order
+            rows = order[:cut].reshape(full, self.batch_size)
             carry, (losses, applied) = lax.scan(
-                lambda c, idx: update(c, *place_full((x[idx], y[idx]))), carry, rows
+                lambda c, idx: update(c, *self.place_full((x[idx], y[idx]))), carry, rows
             )
-            tail_idx = order[full * batch_size :]
-            tail = (x[tail_idx], y[tail_idx])
+            tail = (x[order[cut:]], y[order[cut:]])
         if rest:
-            carry, (loss, ok) = update(carry, *place_rest(tail))
+            carry, (loss, ok) = update(carry, *self.place_rest(tail))
             losses = jnp.concatenate([losses, loss[None]])
             applied = jnp.concatenate([applied, ok[None]])
         return carry, losses, applied
-
-    return epoch
 
 
 def _stack(a: jax.Array, full: int, batch_size: int) -> jax.Array:
