@@ -171,9 +171,8 @@ def make_epoch(
     only the losses' finiteness reported in ``EpochStats.applied``: the fast epoch, see the
     module docstring).
 
-    Nothing here is validated against data: :func:`jaxnn.train.fit` does that. Use this factory
-    to build your own loops: ``jax.jit`` it, ``jax.vmap`` it over keys or learning rates (build
-    the optimizer inside the vmapped function), or shard its batch.
+    Nothing is validated against data (:func:`jaxnn.train.fit` does that); ``jax.jit`` it,
+    ``jax.vmap`` it over keys or learning rates (optimizer built inside), or shard its batch.
 
     Args:
         loss_fn: ``loss_fn(params, x_batch, y_batch) -> scalar``.

@@ -72,7 +72,7 @@ class LrCurve(NamedTuple):
     Attributes:
         name: the Table 9-1 name.
         learning_rates: ``(L,)`` the grid.
-        final_loss: ``(L, K)`` each seed's last-epoch training loss (inf where it diverged).
+        final_loss: ``(L, K)`` the last-epoch training loss of every run (inf where it diverged).
         median: ``(L,)`` median over seeds of ``final_loss``.
         low: ``(L,)`` its 25th percentile.
         high: ``(L,)`` its 75th percentile.
