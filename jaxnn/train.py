@@ -377,6 +377,8 @@ def _run_chunk(run, fast, state, first, end, key, target, data, recorder) -> tup
         t0 += compile_time
         new_params, new_state, out = guarded(params, opt_state, *tail)
         out = jax.device_get(out)
+    if out.epoch_loss is None:  # one-step epochs: the epoch's loss is its step's
+        out = out._replace(epoch_loss=out.step_loss[:, 0])
     return new_params, new_state, out, time.perf_counter() - t0
 
 

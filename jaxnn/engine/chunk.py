@@ -34,9 +34,11 @@ class ChunkOut(NamedTuple):
         epochs: how many epochs ran (the first ``epochs`` rows below are valid).
         stop: 0 none, 1 the last epoch reached the target, 2 it met a non-finite update (a
             "flag" chunk: some update of the chunk was not finite, replay it).
-        applied: updates applied in the last epoch (the bad step's index when ``stop == 2``).
+        applied: updates applied in the last epoch (the bad step's index when ``stop == 2``;
+            0 in a flagged chunk, whose bad update a guarded replay finds).
         step_loss: ``(capacity, steps)``.
-        epoch_loss: ``(capacity,)``.
+        epoch_loss: ``(capacity,)``; None for a flagged chunk of one-step epochs, whose epoch
+            loss is ``step_loss[:, 0]``.
         eval_loss: ``(capacity,)`` or None.
         eval_accuracy: ``(capacity,)`` or None.
         skipped: ``(capacity,)`` updates skipped per epoch ("skip" epochs only), or None.
@@ -86,14 +88,21 @@ def make_chunk(
     def run_epoch(p, s, key, e, x, y, xe, ye):
         p, s, stats = epoch_fn(p, s, epoch_key(key, e), x, y)
         dtype = stats.epoch_loss.dtype
-        record = {"step_loss": stats.step_loss, "epoch_loss": stats.epoch_loss}
+        record = {"step_loss": stats.step_loss}
+        epoch_loss = stats.epoch_loss
+        if flagged and stats.step_loss.shape[0] == 1:
+            # a one-step epoch's loss is its step's (flagged epochs that count are finite):
+            # not recorded twice, the caller reads it from step_loss (two ops fewer an epoch)
+            epoch_loss = stats.step_loss[0]
+        else:
+            record["epoch_loss"] = epoch_loss
         if has_eval:
             record["eval_loss"] = loss_fn(p, xe, ye).astype(dtype)
         if accuracy_fn is not None:
             record["eval_accuracy"] = accuracy_fn(p, xe, ye).astype(dtype)
         if skip:
             record["skipped"] = jnp.sum(~stats.applied, dtype=jnp.int32)
-        return p, s, stats.applied, record
+        return p, s, stats.applied, record, epoch_loss
 
     def run_chunk(params, opt_state, key, first, end, target, x, y, xe, ye):
         shapes = jax.eval_shape(run_epoch, params, opt_state, key, first, x, y, xe, ye)[3]
@@ -106,12 +115,13 @@ def make_chunk(
 
         def body(carry):
             i, _, _, p, s, out = carry
-            p, s, applied, record = run_epoch(p, s, key, first + i, x, y, xe, ye)
+            p, s, applied, record, epoch_loss = run_epoch(p, s, key, first + i, x, y, xe, ye)
             # without skipping, the last update is applied (flagged finite) iff all are
             bad = jnp.array(False) if skip else ~applied[-1]
-            reached = ~bad & (record["epoch_loss"] <= target)
-            stop = jnp.where(bad, 2, jnp.where(reached, 1, 0)).astype(jnp.int32)
-            n_applied = jnp.sum(applied, dtype=jnp.int32)
+            reached = epoch_loss <= target  # NaN never reaches; a bad epoch stops with 2
+            stop = jnp.where(bad, 2, reached.astype(jnp.int32)).astype(jnp.int32)
+            # a flagged chunk that meets a bad update is replayed: its count is never read
+            n_applied = carry[2] if flagged else jnp.sum(applied, dtype=jnp.int32)
             out = jax.tree.map(lambda b, v: b.at[i].set(v), out, record)
             return i + 1, stop, n_applied, p, s, out
 
@@ -125,7 +135,7 @@ def make_chunk(
             stop,
             applied,
             out["step_loss"],
-            out["epoch_loss"],
+            out.get("epoch_loss"),
             out.get("eval_loss"),
             out.get("eval_accuracy"),
             out.get("skipped"),
