@@ -93,20 +93,12 @@ def load_run(path: Path, params, opt_state, key, run: RunConfig, epochs: int) ->
             f"{epoch}; got epochs={epochs}. Pass epochs >= {epoch} (epochs={2 * epoch} trains "
             f"{epoch} more)."
         )
-    try:
-        params = _checkpoint.match_template(tree["params"], params, where, "params")
-    except _checkpoint.CheckpointError as e:
-        raise _checkpoint.CheckpointError(
-            f"{e} The saved params differ from this call's `params` (the template of the model): "
-            "resume with the model that wrote the checkpoint."
-        ) from None
-    try:
-        opt_state = _checkpoint.match_template(tree["opt_state"], opt_state, where, "opt_state")
-    except _checkpoint.CheckpointError as e:
-        raise _checkpoint.CheckpointError(
-            f"{e} The checkpoint's optimizer state differs from optimizer.init(params): resume "
-            "with the optimizer that wrote it."
-        ) from None
+    params = _matched(tree, "params", params, where, "The saved params differ from this call's "
+                      "`params` (the template of the model): resume with the model that wrote "
+                      "the checkpoint.")  # fmt: skip
+    opt_state = _matched(tree, "opt_state", opt_state, where, "The checkpoint's optimizer state "
+                         "differs from optimizer.init(params): resume with the optimizer that "
+                         "wrote it.")  # fmt: skip
     saved_key = tree["key"]
     if key is not None and run.shuffle and run.batch_size is not None:
         same = jnp.result_type(key) == jnp.result_type(saved_key) and np.array_equal(
@@ -120,6 +112,14 @@ def load_run(path: Path, params, opt_state, key, run: RunConfig, epochs: int) ->
             )
     history = History(*tree["history"])
     return params, opt_state, saved_key, epoch, history
+
+
+def _matched(tree: dict, part: str, template: Any, where: str, fix: str) -> Any:
+    """``tree[part]`` rebuilt on ``template``; a mismatch is a CheckpointError ending in ``fix``."""
+    try:
+        return _checkpoint.match_template(tree[part], template, where, part)
+    except _checkpoint.CheckpointError as e:
+        raise _checkpoint.CheckpointError(f"{e} {fix}") from None
 
 
 def save_run(path, params, opt_state, key, history: History, epoch: int, epochs: int, run) -> None:
